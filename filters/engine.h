@@ -1,0 +1,35 @@
+/* engine.h — the filter's rule engine as the filter process sees it: load a rules directory,
+ * judge a post into a mention. (The rule engine's modules implement this; bp-filter, bp-rules
+ * and bp-replay use only this interface.) */
+#ifndef BP_ENGINE_H
+#define BP_ENGINE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+typedef struct bp_rules bp_rules_t;   /* a compiled, immutable rule set (shareable) */
+typedef struct bp_engine bp_engine_t; /* per-thread scratch for judging posts */
+
+/* Loads and compiles every .yaml and .yml file under dir (brands/, lexicon/, policy.yaml...).
+ * Returns NULL if any file is broken; every error is appended to errors (may be NULL) as one
+ * line "file:line:col: message". */
+bp_rules_t *bp_rules_load(const char *dir, bp_buf_t *errors);
+void bp_rules_free(bp_rules_t *r); /* accepts NULL */
+/* A short stable hash of the rule files' contents, e.g. "3f2a9c01b7e4". */
+const char *bp_rules_version(const bp_rules_t *r);
+
+bp_engine_t *bp_engine_new(const bp_rules_t *r);
+void bp_engine_free(bp_engine_t *e); /* accepts NULL */
+
+/* Judges one valid post (see model.h). Returns
+ *   1: a brand matched; *mention is a new object: the post's fields plus brands, matches,
+ *      sentiment, brand_sentiment, alert, priority, reasons, rules_version, filtered_at;
+ *   0: no brand matched; *mention is NULL;
+ *  -1: the post cannot be judged (e.g. a regex hit its match limit); reason in err: the
+ *      caller dead-letters it. */
+int bp_engine_judge(bp_engine_t *e, const json_t *post, json_t **mention, char *err,
+                    size_t errlen);
+
+#endif
