@@ -301,6 +301,7 @@ static void usage(void)
            "  --follow            keep reading as the file grows, like tail -F\n"
            "  --checkpoint F      where to remember the position (default PATH.checkpoint)\n"
            "  --brokers LIST      Kafka bootstrap servers (overrides BP_BROKERS and the config)\n"
+           "  --check-config      load the configuration, report, and exit\n"
            "  --help, --version\n\nConfiguration keys:\n");
     bp_cfg_print_help(filecol_table, 2);
 }
@@ -314,11 +315,13 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'}, {"input", required_argument, NULL, 'i'},
         {"follow", no_argument, NULL, 'f'},       {"checkpoint", required_argument, NULL, 'k'},
         {"brokers", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
-    int o;
+        {"version", no_argument, NULL, 'V'},      {"check-config", no_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0}};
+    int o, check_only = 0;
     while ((o = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
         switch (o) {
         case 'c': cfg_path = optarg; break;
+        case 'C': check_only = 1; break;
         case 'i': input = optarg; break;
         case 'f': follow = 1; break;
         case 'k': checkpoint = optarg; break;
@@ -338,6 +341,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "bp-collect-file: %s\n", err);
         bp_cfg_free(filecol_table, &fc.cfg);
         return BP_EXIT_USAGE;
+    }
+    if (check_only) {
+        printf("%s: configuration is valid\n", cfg_path ? cfg_path : "defaults");
+        bp_cfg_free(filecol_table, &fc.cfg);
+        return BP_EXIT_OK;
     }
     if (input) {
         free(fc.cfg.path);
@@ -427,8 +435,10 @@ int main(int argc, char **argv)
         }
     }
     /* clean stop: wait for every acknowledgement, then record the final position */
-    if (bp_producer_flush(fc.prod, 30000) != 0)
+    if (bp_producer_flush(fc.prod, 30000) != 0) {
         bp_error("some posts were not acknowledged within 30 s; they will be sent again");
+        rc = BP_EXIT_RUNTIME;
+    }
     if (filecol_advance(&fc) != 0) {
         bp_error("%" PRIu64 " post(s) could not be delivered; the checkpoint stays before them",
                  fc.n_failed);

@@ -84,6 +84,8 @@ static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void 
         return;
     }
     /* transport errors are retried by librdkafka: worth a line, not an exit */
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT)
+        return; /* librdkafka's own log line (log_cb) already says it */
     bp_warn("Kafka producer: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
@@ -387,6 +389,8 @@ static void consumer_error_cb(rd_kafka_t *rk, int err, const char *reason, void 
         bp_error("Kafka consumer fatal error: %s", buf);
         return;
     }
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT)
+        return; /* librdkafka's own log line (log_cb) already says it */
     bp_warn("Kafka consumer: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 

@@ -437,6 +437,7 @@ static void usage(void)
            "  --rules DIR         rules directory (overrides filter.rules)\n"
            "  --input F, --output F  file mode: JSONL posts in, JSONL mentions out\n"
            "  --brokers LIST      Kafka bootstrap servers\n"
+           "  --check-config      load the configuration and the rules, report, and exit\n"
            "  --help, --version\n\nConfiguration keys:\n");
     bp_cfg_print_help(filter_table, 2);
 }
@@ -449,11 +450,13 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'}, {"rules", required_argument, NULL, 'r'},
         {"input", required_argument, NULL, 'i'},  {"output", required_argument, NULL, 'o'},
         {"brokers", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
-    int o;
+        {"version", no_argument, NULL, 'V'},      {"check-config", no_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0}};
+    int o, check_only = 0;
     while ((o = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
         switch (o) {
         case 'c': cfg_path = optarg; break;
+        case 'C': check_only = 1; break;
         case 'r': rules = optarg; break;
         case 'i': input = optarg; break;
         case 'o': output = optarg; break;
@@ -489,7 +492,15 @@ int main(int argc, char **argv)
             free(cfg.rules_dir);
             cfg.rules_dir = strdup(rules);
         }
-        rc = filter_run_kafka(&cfg);
+        if (check_only) {
+            ruleslot_t slot = {0};
+            rc = ruleslot_load(&slot, cfg.rules_dir, "live") == 0 ? BP_EXIT_OK : BP_EXIT_USAGE;
+            ruleslot_free(&slot);
+            if (rc == BP_EXIT_OK)
+                printf("%s: configuration and rules are valid\n", cfg_path ? cfg_path : "defaults");
+        } else {
+            rc = filter_run_kafka(&cfg);
+        }
     }
     bp_cfg_free(filter_table, &cfg);
     return rc;

@@ -117,3 +117,24 @@ r = eval(sys.argv[1])
 print(r if not isinstance(r, (list, dict)) else json.dumps(r, ensure_ascii=False))
 ' "$1"
 }
+
+# bp_render IN OUT — copies a template replacing @BROKERS@, @T@, @ROOT@, @STATE@ (=$T/state),
+# @RULES@ (=${RULES:-$BP_ROOT/rules})
+bp_render() {
+  sed -e "s|@BROKERS@|${BP_BROKERS:-}|g" -e "s|@T@|$T|g" -e "s|@ROOT@|$BP_ROOT|g" \
+      -e "s|@STATE@|$T/state|g" -e "s|@RULES@|${RULES:-$BP_ROOT/rules}|g" "$1" >"$2"
+}
+
+# bp_received_ids RECORD.jsonl [PATH] — the "id" of every JSON body POSTed (to PATH), one per line
+bp_received_ids() {
+  python3 -c '
+import json, sys
+path = sys.argv[2] if len(sys.argv) > 2 else None
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if path and r.get("path") != path: continue
+    try: b = json.loads(r.get("body") or "null")
+    except ValueError: continue
+    if isinstance(b, dict) and "id" in b: print(b["id"])
+' "$@" 2>/dev/null
+}
