@@ -8,9 +8,12 @@ BIN=${BP_BIN:-$PWD/bin}
 W=$(mktemp -d /tmp/bp-demo.XXXXXX)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  # the broker goes last, so the others can commit on their way out
+  for p in "${pids[@]:1}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done
+  kill -TERM "${pids[0]}" 2>/dev/null || true
   wait 2>/dev/null || true
-  rm -rf "$W"
+  [ -n "${BP_DEMO_KEEP:-}" ] && echo "demo: logs kept in $W" >&2 || rm -rf "$W"
 }
 trap cleanup EXIT
 start=$(date +%s)
@@ -35,19 +38,24 @@ posts=$(grep -c . demo/posts.jsonl)
 echo "demo: $posts sample posts sent to bp.posts; alerts follow"
 echo
 
-# wait until every post is filtered and every alert delivered (or 45 s pass)
-prev=-1
-for _ in $(seq 1 45); do
+# wait until the counts stop moving: every post filtered, every alert handled (at most ~40 s)
+prev="" stable=0
+for _ in $(seq 1 30); do
   sleep 1
-  m=$(tail_count bp.mentions); a=$(tail_count bp.alerts); d=$(tail_count bp.deliveries)
-  if [ "$a" -gt 0 ] && [ "$d" -ge "$a" ] && [ "$m" = "$prev" ]; then break; fi
-  prev=$m
+  now="$(tail_count bp.mentions) $(tail_count bp.alerts) $(tail_count bp.deliveries)"
+  if [ "$now" = "$prev" ] && [ "${now##* }" -gt 0 ]; then
+    stable=$((stable + 1)); [ $stable -ge 2 ] && break
+  else
+    stable=0
+  fi
+  prev=$now
 done
-sleep 1
 for p in "${pids[@]:1}"; do kill -TERM "$p" 2>/dev/null || true; done
-wait "${pids[@]:1}" 2>/dev/null || true
+for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done
 m=$(tail_count bp.mentions); a=$(tail_count bp.alerts); d=$(tail_count bp.deliveries)
 dl=$(tail_count bp.deadletter)
 echo
 echo "demo: $posts posts, $m mentions, $a alerts, $d deliveries, $dl dead letters in $(( $(date +%s) - start ))s"
+summary=$(grep -o 'stopping: .*' "$W/alert.log" | tail -1 || true)
+[ -n "$summary" ] && echo "demo: alerter ${summary#stopping: }"
 [ "$a" -gt 0 ] || { echo "demo: no alert was produced" >&2; tail -20 "$W/filter.log" "$W/alert.log" >&2; exit 1; }
