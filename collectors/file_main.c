@@ -22,6 +22,7 @@
 #include "fileutil.h"
 #include "kafka.h"
 #include "log.h"
+#include "metrics.h"
 #include "model.h"
 #include "sig.h"
 #include "timeutil.h"
@@ -77,6 +78,8 @@ typedef struct filecol {
     ino_t ino;
     uint64_t n_sent, n_dead, n_failed;
     int64_t last_save_ms;
+    bp_metrics_t *mx;
+    bp_counter_t *m_dead;
 } filecol_t;
 
 static void filecol_ack(void *opaque, rd_kafka_resp_err_t err);
@@ -84,6 +87,9 @@ static void filecol_ack(void *opaque, rd_kafka_resp_err_t err);
 typedef struct ack_ref {
     filecol_t *fc;
     size_t index; /* absolute sequence number of the slot */
+    bp_counter_t *collected; /* a post: counted and timed once acknowledged */
+    bp_hist_t *fresh;
+    int64_t published_ms;
 } ack_ref_t;
 
 static int filecol_ring_push(filecol_t *fc, int64_t end_pos, int64_t lineno, size_t *seq)
@@ -114,6 +120,10 @@ static void filecol_ack(void *opaque, rd_kafka_resp_err_t err)
     ack_ref_t *r = opaque;
     filecol_t *fc = r->fc;
     size_t off = r->index - fc->seq_base;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR && r->collected) {
+        bp_counter_inc(r->collected);
+        bp_hist_observe_since_ms(r->fresh, r->published_ms);
+    }
     free(r);
     if (off >= fc->count)
         return;
@@ -201,7 +211,7 @@ static int filecol_send_line(filecol_t *fc, char *line, size_t len, int64_t end_
     size_t seq;
     if (filecol_ring_push(fc, end_pos, lineno, &seq) != 0)
         return bp_error("out of memory");
-    ack_ref_t *ref = malloc(sizeof *ref);
+    ack_ref_t *ref = calloc(1, sizeof *ref);
     if (!ref)
         return bp_error("out of memory");
     ref->fc = fc;
@@ -227,6 +237,7 @@ static int filecol_send_line(filecol_t *fc, char *line, size_t len, int64_t end_
     if (!post) {
         snprintf(where, sizeof where, "%s:%" PRId64, fc->name, lineno);
         fc->n_dead++;
+        bp_counter_inc(fc->m_dead);
         size_t keep = len;
         if (keep > DEADLETTER_KEEP_BYTES) { /* the broker would refuse the whole of it */
             keep = DEADLETTER_KEEP_BYTES;
@@ -240,6 +251,14 @@ static int filecol_send_line(filecol_t *fc, char *line, size_t len, int64_t end_
         return 0;
     }
     bp_post_stamp(post, bp_now_ms());
+    const char *src = bp_json_str(post, "source"), *feed = bp_json_str(post, "feed");
+    ref->collected = bp_metrics_counter(fc->mx, "bp_posts_collected_total",
+                                        "Posts produced and acknowledged", "source", src, "feed",
+                                        feed, NULL);
+    if (bp_time_parse_rfc3339(bp_json_str(post, "published_at"), &ref->published_ms) == 0)
+        ref->fresh = bp_metrics_hist(fc->mx, "bp_freshness_seconds",
+                                     "From published_at to this stage", NULL, 0, "stage",
+                                     "collected", "source", src, NULL);
     char *out = bp_json_dump(post);
     const char *id = bp_json_str(post, "id");
     int rc = 0;
@@ -371,16 +390,28 @@ int main(int argc, char **argv)
     bp_signals_install();
 
     int rc = BP_EXIT_OK;
-    fc.prod = bp_producer_new(&fc.cfg.common.kafka, "bp-collect-file", err, sizeof err);
-    if (!fc.prod) {
+    fc.mx = bp_metrics_start("bp-collect-file", fc.cfg.common.metrics_listen, err, sizeof err);
+    if (!fc.mx) {
         fprintf(stderr, "bp-collect-file: %s\n", err);
         bp_cfg_free(filecol_table, &fc.cfg);
         return BP_EXIT_USAGE;
     }
+    fc.m_dead = bp_metrics_counter(fc.mx, "bp_deadlettered_total", "Records dead-lettered",
+                                   "stage", "collect", NULL);
+    bp_kafka_set_stats(bp_metrics_rdkafka_stats_cb, fc.mx, 15000);
+    fc.prod = bp_producer_new(&fc.cfg.common.kafka, "bp-collect-file", err, sizeof err);
+    if (!fc.prod) {
+        fprintf(stderr, "bp-collect-file: %s\n", err);
+        bp_metrics_free(fc.mx);
+        bp_cfg_free(filecol_table, &fc.cfg);
+        return BP_EXIT_USAGE;
+    }
+    bp_metrics_set_ready(fc.mx, 1);
     FILE *f = NULL;
     int64_t pos = 0, lineno = 0;
     struct stat st;
     while (bp_running) {
+        bp_metrics_heartbeat(fc.mx);
         if (!f) {
             if (is_stdin) {
                 f = stdin;
@@ -454,6 +485,7 @@ int main(int argc, char **argv)
     if (f && f != stdin)
         fclose(f);
     bp_producer_destroy(fc.prod);
+    bp_metrics_free(fc.mx);
     free(fc.ring);
     bp_cfg_free(filecol_table, &fc.cfg);
     return rc;

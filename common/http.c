@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "sig.h"
 #include "timeutil.h"
 
 struct bp_http {
@@ -20,6 +21,7 @@ typedef struct http_ctx {
     bp_http_resp_t *resp;
     size_t max;
     int overflow;
+    int64_t rate_reset_ms; /* from x-rate-limit-reset (X API), -1 if absent */
 } http_ctx_t;
 
 static pthread_once_t http_once = PTHREAD_ONCE_INIT;
@@ -133,8 +135,25 @@ static size_t http_header(char *p, size_t sz, size_t nm, void *ud)
     } else if ((v = header_value(p, n, "Retry-After"))) {
         c->resp->retry_after_ms = parse_retry_after(v);
         free(v);
+    } else if ((v = header_value(p, n, "x-rate-limit-reset"))) {
+        /* X API: the epoch second at which the window resets */
+        char *end;
+        long long at = strtoll(v, &end, 10);
+        if (end != v && *end == '\0' && at > 0) {
+            int64_t d = at * 1000 - bp_now_ms();
+            c->rate_reset_ms = d > 0 ? d : 0;
+        }
+        free(v);
     }
     return n;
+}
+
+/* Aborts a transfer once SIGTERM/SIGINT cleared bp_running (a long poll must not hold up a
+ * clean stop for its whole timeout). */
+static int http_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)ud, (void)dt, (void)dn, (void)ut, (void)un;
+    return bp_running ? 0 : 1;
 }
 
 int bp_http_do(bp_http_t *h, const bp_http_req_t *req, bp_http_resp_t *resp)
@@ -142,7 +161,7 @@ int bp_http_do(bp_http_t *h, const bp_http_req_t *req, bp_http_resp_t *resp)
     CURL *c = h->curl;
     curl_easy_reset(c);
     bp_http_resp_reset(resp);
-    http_ctx_t ctx = {resp, req->max_response ? req->max_response : ((size_t)8 << 20), 0};
+    http_ctx_t ctx = {resp, req->max_response ? req->max_response : ((size_t)8 << 20), 0, -1};
     struct curl_slist *hl = NULL;
     int rc = -1;
 
@@ -160,6 +179,8 @@ int bp_http_do(bp_http_t *h, const bp_http_req_t *req, bp_http_resp_t *resp)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &ctx);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &ctx);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_progress);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     /* proxies come from the environment (http_proxy, https_proxy, no_proxy): libcurl's default */
     for (const char *const *p = req->headers; p && *p; p++) {
         struct curl_slist *n = curl_slist_append(hl, *p);
@@ -183,6 +204,8 @@ int bp_http_do(bp_http_t *h, const bp_http_req_t *req, bp_http_resp_t *resp)
 
     CURLcode cc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    if (resp->retry_after_ms < 0 && ctx.rate_reset_ms >= 0 && resp->status == 429)
+        resp->retry_after_ms = ctx.rate_reset_ms;
     if (ctx.overflow) {
         snprintf(resp->err, sizeof resp->err, "response body larger than %zu bytes", ctx.max);
         goto done;

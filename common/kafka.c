@@ -20,6 +20,24 @@ int bp_kafka_conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char 
     return 0;
 }
 
+static bp_kafka_stats_fn kafka_stats_fn;
+static void *kafka_stats_opaque;
+static int kafka_stats_ms;
+
+void bp_kafka_set_stats(bp_kafka_stats_fn fn, void *opaque, int interval_ms)
+{
+    kafka_stats_fn = fn;
+    kafka_stats_opaque = opaque;
+    kafka_stats_ms = interval_ms > 0 ? interval_ms : 15000;
+}
+
+static int kafka_stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    if (kafka_stats_fn)
+        kafka_stats_fn(kafka_stats_opaque, json, len);
+    return 0; /* librdkafka frees json */
+}
+
 int bp_kafka_conf_apply(rd_kafka_conf_t *conf, const bp_kafka_cfg_t *kc, const char *client_id,
                         char *err, size_t errlen)
 {
@@ -30,6 +48,13 @@ int bp_kafka_conf_apply(rd_kafka_conf_t *conf, const bp_kafka_cfg_t *kc, const c
     const char *cid = kc->client_id && *kc->client_id ? kc->client_id : client_id;
     if (cid && bp_kafka_conf_set(conf, "client.id", cid, err, errlen) != 0)
         return -1;
+    if (kafka_stats_fn) {
+        char ms[24];
+        snprintf(ms, sizeof ms, "%d", kafka_stats_ms);
+        if (bp_kafka_conf_set(conf, "statistics.interval.ms", ms, err, errlen) != 0)
+            return -1;
+        rd_kafka_conf_set_stats_cb(conf, kafka_stats_cb);
+    }
     for (size_t i = 0; i < kc->rdkafka.n; i++)
         if (bp_kafka_conf_set(conf, kc->rdkafka.k[i], kc->rdkafka.v[i], err, errlen) != 0)
             return -1;
@@ -48,8 +73,10 @@ static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const
 
 struct bp_producer {
     rd_kafka_t *rk;
-    uint64_t failed;
-    int fatal;
+    /* delivery reports may be served by any thread that polls (bp_produce polls on a full
+     * queue), so these two are atomic */
+    _Atomic uint64_t failed;
+    _Atomic int fatal;
 };
 
 typedef struct produce_ctx {

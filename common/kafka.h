@@ -91,6 +91,13 @@ void bp_consumer_close(bp_consumer_t *c);
  * Returns 0 or -1 with err. Used by the wrappers and by tools that build their own clients. */
 int bp_kafka_conf_apply(rd_kafka_conf_t *conf, const bp_kafka_cfg_t *kc, const char *client_id,
                         char *err, size_t errlen);
+/* librdkafka statistics for every client created after this call (through
+ * bp_kafka_conf_apply): statistics.interval.ms is set to interval_ms (before the configuration's
+ * rdkafka passthrough, which may override it) and each statistics JSON document is handed to
+ * fn(opaque, json, len) from inside the client's poll call. fn must not keep json. fn NULL turns
+ * it off for clients created afterwards. Not thread-safe: call at start-up. */
+typedef void (*bp_kafka_stats_fn)(void *opaque, const char *json, size_t len);
+void bp_kafka_set_stats(bp_kafka_stats_fn fn, void *opaque, int interval_ms);
 /* Sets one property; returns 0 or -1 with "property=value: reason" in err. */
 int bp_kafka_conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err,
                       size_t errlen);
