@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "kafka.h"
 #include "log.h"
+#include "metrics.h"
 #include "model.h"
 #include "sig.h"
 #include "timeutil.h"
@@ -193,12 +194,16 @@ typedef struct filter_kafka {
     bp_consumer_t *cons;
     ruleslot_t live, shadow;
     filter_stats_t st;
+    bp_metrics_t *mx;
+    bp_counter_t *m_in, *m_mentions, *m_dead, *m_reload_ok, *m_reload_refused, *m_shadow;
+    bp_hist_t *h_proc;
 } filter_kafka_t;
 
 static int filter_deadletter(filter_kafka_t *fk, const rd_kafka_message_t *m, bp_inflight_t *t,
                              const char *reason)
 {
     fk->st.dead++;
+    bp_counter_inc(fk->m_dead);
     bp_inflight_hold(t);
     if (bp_deadletter(fk->prod, fk->cfg->common.topics.deadletter, "filter", reason,
                       rd_kafka_topic_name(m->rkt), m->partition, m->offset, NULL, m->key,
@@ -227,11 +232,14 @@ static int filter_handle(filter_kafka_t *fk, const rd_kafka_message_t *m, bp_inf
 {
     char reason[512];
     fk->st.posts++;
+    bp_counter_inc(fk->m_in);
     json_t *post = bp_post_parse(m->payload ? m->payload : "", m->len, reason, sizeof reason);
     if (!post)
         return filter_deadletter(fk, m, t, reason);
     json_t *mention = NULL;
+    int64_t t0 = bp_mono_ms();
     int rc = bp_engine_judge(fk->live.engine, post, &mention, reason, sizeof reason);
+    bp_hist_observe(fk->h_proc, (double)(bp_mono_ms() - t0) / 1000.0);
     if (fk->shadow.engine) {
         json_t *cand = NULL;
         char cerr[256];
@@ -247,6 +255,18 @@ static int filter_handle(filter_kafka_t *fk, const rd_kafka_message_t *m, bp_inf
     int out = 0;
     if (rc == 1 && mention) {
         fk->st.mentions++;
+        bp_counter_inc(fk->m_mentions);
+        size_t bi;
+        const json_t *bj;
+        json_array_foreach(json_object_get(mention, "brands"), bi, bj)
+            bp_counter_inc(bp_metrics_counter(fk->mx, "bp_matches_total", "Brand matches",
+                                              "brand", json_string_value(bj) ? json_string_value(bj) : "", NULL));
+        int64_t pub;
+        if (bp_time_parse_rfc3339(bp_json_str(post, "published_at"), &pub) == 0)
+            bp_hist_observe_since_ms(
+                bp_metrics_hist(fk->mx, "bp_freshness_seconds", "From published_at to this stage",
+                                NULL, 0, "stage", "filtered", "source", bp_json_str(post, "source"), NULL),
+                pub);
         char *js = bp_json_dump(mention);
         const char *id = bp_json_str(post, "id");
         if (!js || filter_produce(fk, t, fk->cfg->common.topics.mentions, id, js) != 0)
@@ -264,6 +284,8 @@ static int filter_handle(filter_kafka_t *fk, const rd_kafka_message_t *m, bp_inf
                 json_object_set_new(mention, "alert_brand", json_string(brand));
                 char *as = bp_json_dump(mention);
                 fk->st.alerts++;
+                bp_counter_inc(bp_metrics_counter(fk->mx, "bp_alerts_out_total", "Records written to bp.alerts",
+                                                  "priority", bp_json_str(mention, "priority"), NULL));
                 if (!as || filter_produce(fk, t, fk->cfg->common.topics.alerts, brand, as) != 0)
                     out = -1;
                 free(as);
@@ -273,6 +295,11 @@ static int filter_handle(filter_kafka_t *fk, const rd_kafka_message_t *m, bp_inf
     json_decref(mention);
     json_decref(post);
     return out;
+}
+
+static void filter_on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts)
+{
+    bp_metrics_set_ready(opaque, 1);
 }
 
 static int filter_run_kafka(filter_cfg_t *cfg)
@@ -288,10 +315,23 @@ static int filter_run_kafka(filter_cfg_t *cfg)
         return BP_EXIT_USAGE;
     }
     int rc = BP_EXIT_OK;
+    fk.mx = bp_metrics_start("bp-filter", cfg->common.metrics_listen, err, sizeof err);
+    if (!fk.mx) {
+        bp_error("%s", err);
+        ruleslot_free(&fk.live);
+        ruleslot_free(&fk.shadow);
+        return BP_EXIT_USAGE;
+    }
+    fk.m_in = bp_metrics_counter(fk.mx, "bp_posts_in_total", "Records read from bp.posts", NULL);
+    fk.m_mentions = bp_metrics_counter(fk.mx, "bp_mentions_total", "Mentions written", NULL);
+    fk.m_dead = bp_metrics_counter(fk.mx, "bp_deadlettered_total", "Records dead-lettered", "stage", "filter", NULL);
+    fk.h_proc = bp_metrics_hist(fk.mx, "bp_processing_seconds", "Time to judge one post", NULL, 0, NULL);
+    bp_kafka_set_stats(bp_metrics_rdkafka_stats_cb, fk.mx, 15000);
+    bp_consumer_hooks_t hooks = {filter_on_assign, NULL, fk.mx};
     fk.prod = bp_producer_new(&cfg->common.kafka, "bp-filter", err, sizeof err);
     const char *topics[] = {cfg->common.topics.posts};
     if (fk.prod)
-        fk.cons = bp_consumer_new(&cfg->common.kafka, "bp-filter", topics, 1, NULL, err, sizeof err);
+        fk.cons = bp_consumer_new(&cfg->common.kafka, "bp-filter", topics, 1, &hooks, err, sizeof err);
     if (!fk.prod || !fk.cons) {
         bp_error("%s", err);
         rc = BP_EXIT_USAGE;
@@ -302,6 +342,7 @@ static int filter_run_kafka(filter_cfg_t *cfg)
             cfg->common.topics.mentions, cfg->common.topics.alerts, cfg->common.kafka.group);
     int64_t next_check = bp_mono_ms() + cfg->reload_check_ms, next_stats = bp_mono_ms() + 30000;
     while (bp_running) {
+        bp_metrics_heartbeat(fk.mx);
         rd_kafka_message_t *m = bp_consumer_poll(fk.cons, 100);
         if (m) {
             bp_inflight_t *t = bp_consumer_begin(fk.cons, m);
@@ -345,8 +386,10 @@ static int filter_run_kafka(filter_cfg_t *cfg)
         }
     }
 out:
+    bp_metrics_set_ready(fk.mx, 0);
     bp_consumer_close(fk.cons); /* flushes the producer, commits what is acknowledged */
     bp_producer_destroy(fk.prod);
+    bp_metrics_free(fk.mx);
     bp_info("stopped: posts %" PRIu64 ", mentions %" PRIu64 ", alerts %" PRIu64
             ", dead-lettered %" PRIu64 ", rule reloads %" PRIu64 " (%" PRIu64 " refused)",
             fk.st.posts, fk.st.mentions, fk.st.alerts, fk.st.dead, fk.st.reloads,

@@ -4,3 +4,4 @@ test_config_USES := none
 test_model_USES := none
 test_kafka_USES := none
 test_httpd_USES := none
+test_metrics_USES := none
