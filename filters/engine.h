@@ -32,4 +32,15 @@ void bp_engine_free(bp_engine_t *e); /* accepts NULL */
 int bp_engine_judge(bp_engine_t *e, const json_t *post, json_t **mention, char *err,
                     size_t errlen);
 
+/* Writes to out, for people: the normalized text, every brand and lexicon hit with its span
+ * (including those excluded, overlapped or without their NEAR term, and why), the score
+ * arithmetic, each brand's sentiment and the policy decision. lang, author may be NULL.
+ * Returns 0, or -1 with the reason appended to out (e.g. a regex hit its match limit). */
+int bp_engine_explain(bp_engine_t *e, const char *text, size_t len, const char *lang,
+                      long long followers, const char *author, bp_buf_t *out);
+
+/* Off: every rule runs over the whole text, the prefilter unused (same results, slower; for
+ * tests and benchmarks). On by default. */
+void bp_engine_set_prefilter(bp_engine_t *e, int on);
+
 #endif

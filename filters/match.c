@@ -1,0 +1,555 @@
+/* match.c — runs the compiled matchers over one text: normalization, the literal prefilter,
+ * anchored verification of candidates, words/clauses/sentences, exclusions and NEAR. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ruleset.h"
+#include "utf8.h"
+
+static int match_push(bp_engine_t *e, int mi, size_t s, size_t en)
+{
+    bp_result_t *res = &e->res;
+    if (res->nhits == res->caphits) {
+        if (res->caphits >= BP_ENGINE_MAX_HITS) {
+            res->overflow++;
+            return 0;
+        }
+        size_t nc = res->caphits ? res->caphits * 2 : 64;
+        bp_hit_t *h = realloc(res->hits, nc * sizeof *h);
+        if (!h)
+            return -1;
+        res->hits = h;
+        res->caphits = nc;
+    }
+    bp_hit_t *h = &res->hits[res->nhits++];
+    memset(h, 0, sizeof *h);
+    h->m = mi;
+    h->s = (uint32_t)s;
+    h->e = (uint32_t)en;
+    h->negator = h->intens = h->softener = h->target = -1;
+    return 0;
+}
+
+static int match_err(bp_engine_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int match_err(bp_engine_t *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->err, sizeof e->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A regex error while matching (the match or depth limit, usually): names the rule. */
+static int match_fail(bp_engine_t *e, const bp_matcher_t *m, const char *label, int rc)
+{
+    PCRE2_UCHAR msg[160];
+    pcre2_get_error_message(rc, msg, sizeof msg);
+    if (!m)
+        return match_err(e, "%.120s: %s", label, (char *)msg);
+    int brand = m->kind <= BP_MK_HANDLE;
+    return match_err(e, "%s '%s' term '%.80s' (%s:%d:%d): %s", brand ? "brand" : "lexicon",
+                     brand ? e->r->brands[m->owner].id : e->r->lex[m->owner].language, m->term,
+                     m->file, m->line, m->col, (char *)msg);
+}
+
+/* Every match of re in text (leftmost, non-overlapping); zero-length matches are skipped.
+ * label names the regex in errors when mi < 0. */
+static int match_scan(bp_engine_t *e, int mi, const char *label, const pcre2_code *re,
+                      const char *t, size_t len, int (*push)(bp_engine_t *, int, size_t, size_t))
+{
+    size_t off = 0;
+    while (off <= len) {
+        int rc = pcre2_match(re, (PCRE2_SPTR)t, len, off, PCRE2_NO_UTF_CHECK, e->md, e->mctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            return 0;
+        if (rc < 0)
+            return match_fail(e, mi >= 0 ? &e->r->m[mi] : NULL, label, rc);
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
+        if (ov[1] > ov[0]) {
+            if (push(e, mi, ov[0], ov[1]) < 0)
+                return -1;
+            off = ov[1];
+        } else {
+            off = ov[0] + 1;
+            while (off < len && ((unsigned char)t[off] & 0xC0) == 0x80)
+                off++;
+        }
+    }
+    return 0;
+}
+
+static void match_cb(void *ctx, int id, size_t start)
+{
+    bp_engine_t *e = ctx;
+    const bp_matcher_t *m = &e->r->m[id];
+    if (m->lit) {
+        if (e->nanc == e->capanc) {
+            size_t nc = e->capanc ? e->capanc * 2 : 256;
+            if (nc > BP_ENGINE_MAX_TEXT)
+                return;
+            struct bp_anc *a = realloc(e->anc, nc * sizeof *a);
+            if (!a)
+                return;
+            e->anc = a;
+            e->capanc = nc;
+        }
+        e->anc[e->nanc].m = id;
+        e->anc[e->nanc].pos = (uint32_t)start;
+        e->nanc++;
+    } else if (e->stamp[id] != e->gen) {
+        e->stamp[id] = e->gen;
+        e->cand[e->ncand++] = id;
+    }
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+    const bp_hit_t *x = a, *y = b;
+    if (x->m != y->m)
+        return x->m < y->m ? -1 : 1;
+    if (x->s != y->s)
+        return x->s < y->s ? -1 : 1;
+    return x->e > y->e ? -1 : x->e < y->e;
+}
+
+/* Is cp in [\p{L}\p{N}_] (what the generated regexes call a word character)? 1 yes, 0 no,
+ * -1 not sure (outside the ranges known here): the caller asks PCRE2 instead. */
+static int match_wclass(uint32_t cp)
+{
+    if (cp < 0x80)
+        return (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') || cp == '_';
+    if (cp >= 0xC0 && cp <= 0x24F)
+        return cp != 0xD7 && cp != 0xF7; /* Latin-1 letters, Latin Extended-A/B */
+    if ((cp >= 0x400 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x52F))
+        return 1; /* Cyrillic letters */
+    if ((cp >= 0x2000 && cp <= 0x206F) || cp == 0xFFFD || (cp >= 0x1F300 && cp <= 0x1FAFF))
+        return 0; /* punctuation, the replacement character, emoji */
+    return -1;
+}
+
+/* A one-word term at pos (literal of lit bytes): 1 match [pos,*end), 0 none, -1 unsure. For
+ * simple = 2 the match runs on over word characters (the term's '*'). */
+static int match_simple(const char *t, size_t len, size_t pos, size_t lit, int simple,
+                        size_t *end)
+{
+    if (pos > 0) {
+        size_t b = pos - 1;
+        while (b > 0 && ((unsigned char)t[b] & 0xC0) == 0x80)
+            b--;
+        size_t j = b;
+        int w = match_wclass(bp_utf8_decode(t, len, &j));
+        if (w != 0)
+            return w > 0 ? 0 : -1;
+    }
+    size_t e = pos + lit;
+    for (;;) {
+        if (e >= len)
+            break;
+        size_t j = e;
+        int w = match_wclass(bp_utf8_decode(t, len, &j));
+        if (w < 0)
+            return -1;
+        if (!w)
+            break;
+        if (simple == 1)
+            return 0;
+        e = j;
+    }
+    *end = e;
+    return 1;
+}
+
+/* Position order: start, longer first, then matcher. */
+static int hit_pos_cmp(const void *a, const void *b)
+{
+    const bp_hit_t *x = a, *y = b;
+    if (x->s != y->s)
+        return x->s < y->s ? -1 : 1;
+    if (x->e != y->e)
+        return x->e > y->e ? -1 : 1;
+    return (x->m > y->m) - (x->m < y->m);
+}
+
+/* One pass of every scheduled matcher over a normalized text; hits from index first on. */
+static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *pf,
+                      const int *always, size_t nalways, int digits)
+{
+    const bp_rules_t *r = e->r;
+    size_t first = e->res.nhits;
+    e->gen++;
+    if (e->gen == 0) { /* wrapped: forget old stamps */
+        memset(e->stamp, 0, r->nm * sizeof *e->stamp);
+        memset(e->ms, 0, r->nm * sizeof *e->ms);
+        e->gen = 1;
+    }
+    e->ncand = 0;
+    e->nanc = 0;
+    if (e->prefilter) {
+        bp_prefilter_scan(pf, n->text, n->len, match_cb, e);
+        for (size_t i = 0; i < nalways; i++)
+            if (e->stamp[always[i]] != e->gen) {
+                e->stamp[always[i]] = e->gen;
+                e->cand[e->ncand++] = always[i];
+            }
+        /* literal hits come in text order; per matcher, rebuild the chain of leftmost
+         * non-overlapping matches a scan of the whole text would find */
+        for (size_t i = 0; i < e->nanc; i++) {
+            int mi = e->anc[i].m;
+            const bp_matcher_t *m = &r->m[mi];
+            struct bp_mstate *st = &e->ms[mi];
+            uint32_t pos = e->anc[i].pos;
+            if (st->gen != e->gen) {
+                st->gen = e->gen;
+                st->last_end = 0;
+                st->done = 0;
+            }
+            if (st->done || pos < st->last_end)
+                continue;
+            int rc;
+            if (m->simple) {
+                size_t end = pos;
+                int f = match_simple(n->text, n->len, pos, strlen(m->lit), m->simple, &end);
+                if (f == 0)
+                    continue;
+                if (f == 1) {
+                    if (match_push(e, mi, pos, end) < 0)
+                        return -1;
+                    st->last_end = (uint32_t)end;
+                    continue;
+                }
+                /* a character the C check does not know: let PCRE2 decide */
+            }
+            if (m->anchored) {
+                /* every match starts with the literal: try right here */
+                rc = pcre2_match(m->rea, (PCRE2_SPTR)n->text, n->len, pos, PCRE2_NO_UTF_CHECK,
+                                 e->md, e->mctx);
+            } else {
+                /* the literal is within litoff bytes of the match start: the leftmost match
+                 * from there (or from the previous match's end) is the next one of the chain */
+                size_t from = pos > m->litoff ? pos - m->litoff : 0;
+                if (from < st->last_end)
+                    from = st->last_end;
+                while (from < n->len && ((unsigned char)n->text[from] & 0xC0) == 0x80)
+                    from++;
+                rc = pcre2_match(m->re, (PCRE2_SPTR)n->text, n->len, from, PCRE2_NO_UTF_CHECK,
+                                 e->md, e->mctx);
+                if (rc == PCRE2_ERROR_NOMATCH)
+                    st->done = 1; /* none from here on */
+            }
+            if (rc == PCRE2_ERROR_NOMATCH)
+                continue;
+            if (rc < 0)
+                return match_fail(e, m, m->term, rc);
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
+            if (ov[1] > ov[0]) {
+                if (match_push(e, mi, ov[0], ov[1]) < 0)
+                    return -1;
+                st->last_end = (uint32_t)ov[1];
+            }
+        }
+    } else {
+        for (size_t i = 0; i < r->nm; i++)
+            if (r->m[i].digits == digits)
+                e->cand[e->ncand++] = (int)i;
+    }
+    for (size_t i = 0; i < e->ncand; i++)
+        if (match_scan(e, e->cand[i], NULL, r->m[e->cand[i]].re, n->text, n->len, match_push) <
+            0)
+            return -1;
+    /* per matcher, leftmost non-overlapping hits, as one scan of the whole text finds them */
+    bp_hit_t *h = e->res.hits + first;
+    size_t nh = e->res.nhits - first, k = 0;
+    qsort(h, nh, sizeof *h, hit_cmp);
+    for (size_t i = 0; i < nh; i++) {
+        if (k && h[k - 1].m == h[i].m && h[i].s < h[k - 1].e)
+            continue;
+        h[k++] = h[i];
+    }
+    e->res.nhits = first + k;
+    for (size_t i = first; i < e->res.nhits; i++) {
+        size_t oa = 0, ob = 0;
+        bp_norm_span(n, e->res.hits[i].s, e->res.hits[i].e, &oa, &ob);
+        e->res.hits[i].os = (uint32_t)oa;
+        e->res.hits[i].oe = (uint32_t)ob;
+    }
+    return 0;
+}
+
+/* ---- exclusions ---- */
+
+static int match_xpush(bp_engine_t *e, int mi, size_t s, size_t en)
+{
+    (void)mi;
+    if (e->nxs == e->capxs) {
+        size_t nc = e->capxs ? e->capxs * 2 : 32;
+        if (nc > BP_ENGINE_MAX_HITS * 4)
+            return 0;
+        void *p = realloc(e->xs, nc * sizeof *e->xs);
+        if (!p)
+            return -1;
+        e->xs = p;
+        e->capxs = nc;
+    }
+    e->xs[e->nxs].s = (uint32_t)s;
+    e->xs[e->nxs].e = (uint32_t)en;
+    e->nxs++;
+    return 0;
+}
+
+/* Marks brand hits [first, nhits) that overlap one of their brand's exclusions in text n. */
+static int match_exclude(bp_engine_t *e, const bp_norm_t *n, size_t first)
+{
+    const bp_rules_t *r = e->r;
+    for (size_t i = first; i < e->res.nhits; i++) {
+        bp_hit_t *h = &e->res.hits[i];
+        const bp_matcher_t *m = &r->m[h->m];
+        if (m->kind > BP_MK_HANDLE || (h->flags & BP_HF_EXCLUDED))
+            continue;
+        const bp_brand_t *b = &r->brands[m->owner];
+        if (!b->nexclude)
+            continue;
+        e->nxs = 0;
+        for (size_t x = 0; x < b->nexclude; x++)
+            if (match_scan(e, -1, b->exclude_src[x], b->exclude[x], n->text, n->len,
+                           match_xpush) < 0)
+                return -1;
+        for (size_t j = i; j < e->res.nhits; j++) {
+            bp_hit_t *o = &e->res.hits[j];
+            if (r->m[o->m].kind > BP_MK_HANDLE || r->m[o->m].owner != m->owner)
+                continue;
+            for (size_t x = 0; x < e->nxs; x++)
+                if (e->xs[x].s < o->e && o->s < e->xs[x].e) {
+                    o->flags |= BP_HF_EXCLUDED;
+                    break;
+                }
+        }
+    }
+    return 0;
+}
+
+/* ---- words, clauses, sentences ---- */
+
+static int is_conjunction(const char *w, size_t n)
+{
+    static const char *const list[] = {"а", "но", "однако", "зато", "але", "проте", "but",
+                                       "however", "whereas", "while", "though", NULL};
+    for (size_t i = 0; list[i]; i++)
+        if (strlen(list[i]) == n && memcmp(list[i], w, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int match_words(bp_engine_t *e, const bp_norm_t *n)
+{
+    e->nwords = 0;
+    int clause = 0, sentence = 0, sep_clause = 0, sep_sentence = 0;
+    size_t i = 0;
+    while (i < n->len) {
+        size_t at = i;
+        uint32_t cp = bp_utf8_decode(n->text, n->len, &i);
+        if (!bp_norm_is_word_cp(cp)) {
+            if (cp == '.' || cp == '!' || cp == '?' || cp == ';' || cp == '\n' || cp == 0x2026)
+                sep_sentence = 1;
+            else if (cp == ',' || cp == ':' || cp == 0x2014 || cp == 0x2013 || cp == '(' ||
+                     cp == ')')
+                sep_clause = 1;
+            continue;
+        }
+        size_t ws = at;
+        while (i < n->len) {
+            size_t j = i;
+            uint32_t c2 = bp_utf8_decode(n->text, n->len, &j);
+            if (!bp_norm_is_word_cp(c2))
+                break;
+            i = j;
+        }
+        if (e->nwords == e->capwords) {
+            size_t nc = e->capwords ? e->capwords * 2 : 128;
+            bp_word_t *w = realloc(e->words, nc * sizeof *w);
+            if (!w)
+                return -1;
+            e->words = w;
+            e->capwords = nc;
+        }
+        if (e->nwords) {
+            if (sep_sentence) {
+                sentence++;
+                clause++;
+            } else if (sep_clause || is_conjunction(n->text + ws, i - ws)) {
+                clause++;
+            }
+        }
+        sep_clause = sep_sentence = 0;
+        e->words[e->nwords++] = (bp_word_t){(uint32_t)ws, (uint32_t)i, clause, sentence};
+    }
+    return 0;
+}
+
+/* Index of the word containing byte pos, or of the first word after it (nwords if none). */
+static int word_at(const bp_engine_t *e, uint32_t pos)
+{
+    size_t lo = 0, hi = e->nwords;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (e->words[mid].e <= pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (int)lo;
+}
+
+static void match_place(bp_engine_t *e, bp_hit_t *h)
+{
+    h->w0 = word_at(e, h->s);
+    h->w1 = word_at(e, h->e ? h->e - 1 : 0);
+    if (h->w1 < h->w0)
+        h->w1 = h->w0;
+    int w = h->w0 < (int)e->nwords ? h->w0 : (int)e->nwords - 1;
+    h->clause = w >= 0 ? e->words[w].clause : 0;
+    h->sentence = w >= 0 ? e->words[w].sentence : 0;
+}
+
+/* ---- NEAR ---- */
+
+static int match_near(bp_engine_t *e)
+{
+    const bp_rules_t *r = e->r;
+    for (size_t i = 0; i < e->res.nhits; i++) {
+        bp_hit_t *h = &e->res.hits[i];
+        const bp_matcher_t *m = &r->m[h->m];
+        if (m->kind > BP_MK_HANDLE || (h->flags & (BP_HF_EXCLUDED | BP_HF_DROPPED)))
+            continue;
+        const bp_brand_t *b = &r->brands[m->owner];
+        if (!b->near_words)
+            continue;
+        /* a hit that spells a near term itself («альфабанк» has «банк») needs no other */
+        int inside = 0;
+        for (size_t x = 0; x < b->nnear && !inside; x++) {
+            const char *l = b->near_lit[x];
+            size_t ll = l ? strlen(l) : 0;
+            inside = ll && h->e - h->s >= ll && memmem(e->norm.text + h->s, h->e - h->s, l, ll);
+        }
+        if (inside)
+            continue;
+        e->nxs = 0;
+        for (size_t x = 0; x < b->nnear; x++)
+            if (match_scan(e, -1, b->near_src[x], b->near[x], e->norm.text, e->norm.len,
+                           match_xpush) < 0)
+                return -1;
+        int ok = 0;
+        for (size_t x = 0; x < e->nxs && !ok; x++) {
+            bp_hit_t t = {0};
+            t.s = e->xs[x].s;
+            t.e = e->xs[x].e;
+            match_place(e, &t);
+            if (t.s < h->e && h->s < t.e) {
+                ok = 1; /* the term is part of the brand's own mention («альфа-банк») */
+            } else if (t.s >= h->e) {
+                ok = b->near_order >= 0 && t.w0 - h->w1 <= b->near_words;
+            } else {
+                ok = b->near_order <= 0 && h->w0 - t.w1 <= b->near_words;
+            }
+        }
+        if (!ok)
+            h->flags |= BP_HF_NONEAR;
+    }
+    return 0;
+}
+
+/* Original offset -> normalized offset: the first normalized byte whose character starts at or
+ * after o (map is non-decreasing; map[len] is the original length). */
+static uint32_t match_orig_to_norm(const bp_norm_t *n, uint32_t o)
+{
+    size_t lo = 0, hi = n->len;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (n->map[mid] < o)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (uint32_t)lo;
+}
+
+static int text_has_digitish(const char *t, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((t[i] >= '0' && t[i] <= '9') || t[i] == '@' || t[i] == '$' || t[i] == '|')
+            return 1;
+    return 0;
+}
+
+int bp_match_text(bp_engine_t *e, const char *text, size_t len)
+{
+    const bp_rules_t *r = e->r;
+    e->res.nhits = 0;
+    e->res.overflow = 0;
+    e->err[0] = 0;
+    if (len > BP_ENGINE_MAX_TEXT)
+        return match_err(e, "text longer than %zu bytes", (size_t)BP_ENGINE_MAX_TEXT);
+    if (bp_normalize(&e->norm, text, len, &r->nopts) < 0)
+        return match_err(e, "cannot normalize the text (out of memory)");
+    if (bp_utf8_check(e->norm.text, e->norm.len) != e->norm.len)
+        return match_err(e, "normalized text is not valid UTF-8");
+    if (match_words(e, &e->norm) < 0)
+        return match_err(e, "out of memory");
+    if (match_pass(e, &e->norm, r->pf, r->always, r->nalways, 0) < 0)
+        return -1;
+    if (match_exclude(e, &e->norm, 0) < 0)
+        return -1;
+    size_t nmain = e->res.nhits;
+    if (r->has_digits && text_has_digitish(text, len)) {
+        if (bp_normalize(&e->normd, text, len, &r->nopts_digits) < 0)
+            return match_err(e, "cannot normalize the text (out of memory)");
+        if (bp_utf8_check(e->normd.text, e->normd.len) != e->normd.len)
+            return match_err(e, "normalized text is not valid UTF-8");
+        if (match_pass(e, &e->normd, r->pf_digits, r->always_digits, r->nalways_digits, 1) < 0)
+            return -1;
+        if (match_exclude(e, &e->normd, nmain) < 0)
+            return -1;
+        /* keep a digits hit only where the plain text had no hit of the same brand */
+        size_t k = nmain;
+        for (size_t i = nmain; i < e->res.nhits; i++) {
+            bp_hit_t h = e->res.hits[i];
+            int dup = 0;
+            for (size_t j = 0; j < nmain && !dup; j++) {
+                const bp_hit_t *o = &e->res.hits[j];
+                dup = r->m[o->m].kind <= BP_MK_HANDLE &&
+                      r->m[o->m].owner == r->m[h.m].owner && o->os < h.oe && h.os < o->oe;
+            }
+            if (dup)
+                continue;
+            h.s = match_orig_to_norm(&e->norm, h.os);
+            h.e = match_orig_to_norm(&e->norm, h.oe);
+            if (h.e < h.s)
+                h.e = h.s;
+            e->res.hits[k++] = h;
+        }
+        e->res.nhits = k;
+    }
+    qsort(e->res.hits, e->res.nhits, sizeof *e->res.hits, hit_pos_cmp);
+    for (size_t i = 0; i < e->res.nhits; i++)
+        match_place(e, &e->res.hits[i]);
+    /* one brand, overlapping hits of several of its matchers: the longest one speaks */
+    for (size_t i = 0; i < e->res.nhits; i++) {
+        bp_hit_t *a = &e->res.hits[i];
+        if (r->m[a->m].kind > BP_MK_HANDLE || (a->flags & BP_HF_EXCLUDED))
+            continue;
+        for (size_t j = 0; j < e->res.nhits; j++) {
+            bp_hit_t *b = &e->res.hits[j];
+            if (j == i || r->m[b->m].kind > BP_MK_HANDLE || (b->flags & BP_HF_EXCLUDED) ||
+                r->m[b->m].owner != r->m[a->m].owner || !(a->os < b->oe && b->os < a->oe))
+                continue;
+            uint32_t la = a->oe - a->os, lb = b->oe - b->os;
+            if (la < lb || (la == lb && j < i)) {
+                a->flags |= BP_HF_DROPPED;
+                break;
+            }
+        }
+    }
+    return match_near(e);
+}

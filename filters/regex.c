@@ -1,0 +1,682 @@
+/* regex.c — turns rule terms into PCRE2: tolerant brand variants (separators, case endings,
+ * '!'/'*'), lexicon terms, handles; compiles with UTF+UCP+caseless+JIT; extracts literals. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ruleset.h"
+#include "utf8.h"
+
+#define WORDCLASS "[\\p{L}\\p{N}_]"
+#define LOOKBEHIND "(?<!" WORDCLASS ")"
+#define LOOKAHEAD "(?!" WORDCLASS ")"
+#define BRAND_SEP "[\\s\\-_./+&'\\x{2019}\\x{00b7}]{0,3}"
+#define LEX_SEP "[^\\p{L}\\p{N}]{1,3}"
+#define DIGIT_SEP "[\\s\\-_.]?"
+
+/* Russian and Ukrainian noun case endings. After a consonant the ending is optional; a final
+ * vowel (or ь/й) is stripped and one of the second set must follow (it includes the vowel). */
+static const char *const endings_consonant[] = {
+    "ами", "ями", "ові", "еві", "ом", "ем", "ой", "ою", "ов", "ев", "ів", "ам", "ям", "ах",
+    "ях", "ей", "а", "я", "у", "ю", "е", "є", "ы", "и", "і", "ї", NULL};
+static const char *const endings_vowel[] = {
+    "ами", "ями", "ові", "ой", "ей", "ою", "ею", "ом", "ем", "ам", "ям", "ах", "ях", "ью", "ов",
+    "ев", "ів", "їв", "а", "я", "у", "ю", "ы", "и", "і", "ї", "е", "є", "о", "ь", "й", NULL};
+
+pcre2_code *bp_regex_compile(const char *src, size_t len, int anchored, char *err,
+                             size_t errlen)
+{
+    int ec = 0;
+    PCRE2_SIZE off = 0;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, len,
+                                   PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
+                                       (anchored ? PCRE2_ANCHORED : 0),
+                                   &ec, &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        snprintf(err, errlen, "bad regex at offset %zu: %s", (size_t)off, (char *)msg);
+        return NULL;
+    }
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without JIT it still works, slower */
+    return re;
+}
+
+char *bp_regex_fix_yo(const char *src)
+{
+    char *s = strdup(src);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; s[i] && s[i + 1]; i++) {
+        unsigned char a = (unsigned char)s[i], b = (unsigned char)s[i + 1];
+        if ((a == 0xD1 && b == 0x91) || (a == 0xD0 && b == 0x81)) { /* ё Ё -> е */
+            s[i] = (char)0xD0;
+            s[i + 1] = (char)0xB5;
+            i++;
+        }
+    }
+    return s;
+}
+
+static char *regex_alternation(const char *const *list, const bp_norm_opts_t *o)
+{
+    bp_buf_t b = BP_BUF_INIT(4096);
+    char *out = NULL;
+    if (bp_buf_puts(&b, "(?:") < 0)
+        goto done;
+    for (size_t i = 0; list[i]; i++) {
+        char *n = bp_normalize_cstr(list[i], o);
+        if (!n)
+            goto done;
+        int rc = bp_buf_printf(&b, "%s%s", i ? "|" : "", n);
+        free(n);
+        if (rc < 0)
+            goto done;
+    }
+    if (bp_buf_puts(&b, ")") < 0)
+        goto done;
+    out = bp_buf_steal(&b);
+done:
+    bp_buf_free(&b);
+    return out;
+}
+
+int bp_regex_endings_init(bp_rules_t *r)
+{
+    /* endings are normalized like text, so that whatever the normalizer does to Ukrainian
+     * letters it does to the endings too; repeats are not collapsed inside an ending */
+    bp_norm_opts_t o = r->nopts;
+    o.collapse_repeats = 0;
+    o.join_spaced = 0;
+    o.digits_as_letters = 0;
+    r->endings_after_consonant = regex_alternation(endings_consonant, &o);
+    r->endings_after_vowel = regex_alternation(endings_vowel, &o);
+    return r->endings_after_consonant && r->endings_after_vowel ? 0 : -1;
+}
+
+static int is_cyr(uint32_t cp) { return cp >= 0x400 && cp <= 0x52F; }
+static int is_digit(uint32_t cp) { return cp >= '0' && cp <= '9'; }
+/* letters whose loss before an ending is the normal declension (альфа -> альфы) */
+static int is_cyr_final_vowel(uint32_t cp)
+{
+    static const uint32_t v[] = {0x430, 0x44F, 0x43E, 0x435, 0x44C, 0x439, 0x44B,
+                                 0x438, 0x456, 0x457, 0x454, 0x443, 0x44E};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if (cp == v[i])
+            return 1;
+    return 0;
+}
+
+/* One part of a term: a run of word characters, [s, e) bytes of the normalized term. */
+typedef struct term_part { size_t s, e; } term_part_t;
+
+static int regex_split(const char *n, size_t len, term_part_t *parts, size_t max, size_t *np)
+{
+    size_t i = 0, k = 0;
+    while (i < len) {
+        size_t at = i;
+        uint32_t cp = bp_utf8_decode(n, len, &i);
+        if (!bp_norm_is_word_cp(cp))
+            continue;
+        if (k == 0 || parts[k - 1].e != at) {
+            if (k == max)
+                return -1;
+            parts[k].s = at;
+            k++;
+        }
+        parts[k - 1].e = i;
+    }
+    *np = k;
+    return 0;
+}
+
+/* Appends one part: segments split where letters meet digits (теле2 = теле 2 = теле-2); the
+ * last segment may get case endings. The first segment (or its stem) goes to lit, the most
+ * bytes the part can take in a match to *span. */
+static int regex_part(const bp_rules_t *r, bp_buf_t *b, const char *n, term_part_t p,
+                      int endings, bp_buf_t *lit, size_t *span)
+{
+    *span = p.e - p.s + 8; /* the part, an ending of up to 3 letters */
+    size_t i = p.s, seg = p.s;
+    int prevd = -1;
+    while (i <= p.e) {
+        size_t at = i;
+        uint32_t cp = 0;
+        int d = -1;
+        if (i < p.e) {
+            cp = bp_utf8_decode(n, p.e, &i);
+            d = is_digit(cp);
+        } else {
+            i++;
+        }
+        if (prevd != -1 && (d != prevd || at == p.e)) {
+            /* segment [seg, at) ends */
+            const char *ss = n + seg;
+            size_t sl = at - seg, stem = sl;
+            const char *alt = NULL;
+            int last = at == p.e;
+            if (last && endings && !prevd) {
+                size_t cps = 0, j = seg, lastcp_at = seg;
+                uint32_t lastcp = 0;
+                int cyr = 1;
+                while (j < at) {
+                    lastcp_at = j;
+                    lastcp = bp_utf8_decode(n, at, &j);
+                    cyr = cyr && is_cyr(lastcp);
+                    cps++;
+                }
+                if (cyr && cps >= 3) {
+                    if (is_cyr_final_vowel(lastcp)) {
+                        stem = lastcp_at - seg;
+                        alt = r->endings_after_vowel;
+                    } else {
+                        alt = r->endings_after_consonant;
+                    }
+                }
+            }
+            if (seg != p.s) {
+                if (bp_buf_puts(b, DIGIT_SEP) < 0)
+                    return -1;
+                *span += 4;
+            }
+            if (bp_buf_append(b, ss, stem) < 0)
+                return -1;
+            if (alt && bp_buf_printf(b, "%s%s", alt, stem == sl ? "?" : "") < 0)
+                return -1;
+            if (seg == p.s && bp_buf_append(lit, ss, stem) < 0)
+                return -1;
+            seg = at;
+        }
+        prevd = d;
+    }
+    return 0;
+}
+
+char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
+                         const bp_norm_opts_t *o, char **lit, size_t *litoff, int *simple,
+                         char *err, size_t errlen)
+{
+    if (simple)
+        *simple = 0;
+    bp_buf_t b = BP_BUF_INIT(16384), l = BP_BUF_INIT(BP_RULES_MAX_TERM),
+             pl = BP_BUF_INIT(BP_RULES_MAX_TERM);
+    char *copy = NULL, *n = NULL, *out = NULL;
+    term_part_t parts[64];
+    size_t np = 0;
+    *lit = NULL;
+    size_t tl = strlen(term);
+    if (tl > BP_RULES_MAX_TERM) {
+        snprintf(err, errlen, "longer than %d bytes", BP_RULES_MAX_TERM);
+        goto done;
+    }
+    copy = strdup(term);
+    if (!copy)
+        goto nomem;
+    while (tl && (copy[tl - 1] == ' ' || copy[tl - 1] == '\t'))
+        copy[--tl] = 0;
+    int bang = 0, star = 0;
+    if (tl && copy[tl - 1] == '!') {
+        bang = 1;
+        copy[--tl] = 0;
+    } else if (tl && copy[tl - 1] == '*') {
+        star = 1;
+        copy[--tl] = 0;
+    }
+    if (strchr(copy, '*')) {
+        snprintf(err, errlen, "'*' is only allowed at the end");
+        goto done;
+    }
+    n = bp_normalize_cstr(copy, o);
+    if (!n)
+        goto nomem;
+    if (regex_split(n, strlen(n), parts, sizeof parts / sizeof parts[0], &np) < 0) {
+        snprintf(err, errlen, "more than 64 words");
+        goto done;
+    }
+    if (np == 0) {
+        snprintf(err, errlen, "no letters or digits left after normalization");
+        goto done;
+    }
+    if (bp_buf_puts(&b, LOOKBEHIND) < 0)
+        goto nomem;
+    /* the literal: the longest part's first segment (a short first word like «т» in «т банк»
+     * would wake the rule on every post); *litoff bounds where it can start in a match */
+    size_t before = 0;
+    *litoff = 0;
+    for (size_t i = 0; i < np; i++) {
+        size_t span = 0;
+        if (i) {
+            if (bp_buf_puts(&b, brand ? BRAND_SEP : LEX_SEP) < 0)
+                goto nomem;
+            before += 12; /* up to 3 separators of up to 4 bytes */
+        }
+        bp_buf_reset(&pl);
+        if (regex_part(r, &b, n, parts[i], brand && !bang && !star, &pl, &span) < 0)
+            goto nomem;
+        if (pl.len > l.len) {
+            bp_buf_reset(&l);
+            if (bp_buf_append(&l, pl.data, pl.len) < 0)
+                goto nomem;
+            *litoff = before;
+        }
+        before += span;
+    }
+    if (star && bp_buf_puts(&b, WORDCLASS "*") < 0)
+        goto nomem;
+    /* one word, no case endings: the literal is the whole term (plus any continuation for
+     * '*'), which the engine can check without running the regex */
+    if (simple && np == 1 && l.len == parts[0].e - parts[0].s &&
+        memcmp(l.data, n + parts[0].s, l.len) == 0 && (!brand || bang || star))
+        *simple = star ? 2 : 1;
+    if (bp_buf_puts(&b, LOOKAHEAD) < 0)
+        goto nomem;
+    *lit = bp_buf_steal(&l);
+    out = bp_buf_steal(&b);
+    goto done;
+nomem:
+    snprintf(err, errlen, "out of memory or too long");
+done:
+    bp_buf_free(&b);
+    bp_buf_free(&l);
+    bp_buf_free(&pl);
+    free(copy);
+    free(n);
+    return out;
+}
+
+char *bp_regex_from_handle(const char *handle, const bp_norm_opts_t *o, char **lit, char *err,
+                           size_t errlen)
+{
+    bp_buf_t b = BP_BUF_INIT(4096);
+    char *out = NULL, *n = NULL;
+    *lit = NULL;
+    if (strlen(handle) > BP_RULES_MAX_TERM) {
+        snprintf(err, errlen, "longer than %d bytes", BP_RULES_MAX_TERM);
+        goto done;
+    }
+    bp_norm_opts_t oo = *o;
+    oo.join_spaced = 0;
+    oo.collapse_repeats = 0;
+    n = bp_normalize_cstr(handle, &oo);
+    if (!n)
+        goto nomem;
+    if (!*n) {
+        snprintf(err, errlen, "empty after normalization");
+        goto done;
+    }
+    if (bp_buf_puts(&b, "(?<![\\p{L}\\p{N}_@])") < 0)
+        goto nomem;
+    for (const char *p = n; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || c == '_')) {
+            if (bp_buf_putc(&b, '\\') < 0)
+                goto nomem;
+        }
+        if (bp_buf_putc(&b, (char)c) < 0)
+            goto nomem;
+    }
+    if (bp_buf_puts(&b, LOOKAHEAD) < 0)
+        goto nomem;
+    out = bp_buf_steal(&b);
+    *lit = n;
+    n = NULL;
+    goto done;
+nomem:
+    snprintf(err, errlen, "out of memory or too long");
+done:
+    bp_buf_free(&b);
+    free(n);
+    return out;
+}
+
+/* ---- literal extraction from a user pattern ----
+ * A set of literals such that every match contains at least one of them: a run of plain
+ * characters in a sequence, or the union of the sets of an alternation's branches. Anything
+ * not understood (classes, escapes like \w, lookarounds, optional items) just ends a run. */
+
+#define LIT_MAX_SET 24
+#define LIT_MIN_BYTES 2
+
+typedef struct litset {
+    char *m[LIT_MAX_SET];
+    size_t n;
+    size_t minlen;
+    int ok;
+} litset_t;
+
+static void litset_clear(litset_t *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->m[i]);
+    memset(s, 0, sizeof *s);
+}
+
+/* 1 if a is a better set than b: present, longer shortest member, then fewer members. */
+static int litset_better(const litset_t *a, const litset_t *b)
+{
+    if (!a->ok)
+        return 0;
+    if (!b->ok)
+        return 1;
+    if (a->minlen != b->minlen)
+        return a->minlen > b->minlen;
+    return a->n < b->n;
+}
+
+/* Moves cand into best when better; cand is left empty either way. */
+static void litset_offer(litset_t *best, litset_t *cand)
+{
+    if (litset_better(cand, best)) {
+        litset_clear(best);
+        *best = *cand;
+        memset(cand, 0, sizeof *cand);
+    } else {
+        litset_clear(cand);
+    }
+}
+
+static void lit_offer_run(litset_t *best, bp_buf_t *run)
+{
+    if (run->len >= LIT_MIN_BYTES) {
+        litset_t c = {0};
+        c.m[0] = strndup(run->data, run->len);
+        if (c.m[0]) {
+            c.n = 1;
+            c.minlen = run->len;
+            c.ok = 1;
+        }
+        litset_offer(best, &c);
+    }
+    bp_buf_reset(run);
+}
+
+/* Skips a [...] class starting at s[i] == '['; returns the index after ']'. */
+static size_t lit_skip_class(const char *s, size_t i)
+{
+    i++;
+    if (s[i] == '^')
+        i++;
+    if (s[i] == ']')
+        i++;
+    while (s[i] && s[i] != ']') {
+        if (s[i] == '\\' && s[i + 1])
+            i++;
+        else if (s[i] == '[' && s[i + 1] == ':') {
+            const char *e = strstr(s + i + 2, ":]");
+            if (e)
+                i = (size_t)(e - s) + 1;
+        }
+        i++;
+    }
+    return s[i] ? i + 1 : i;
+}
+
+/* Skips a (...) group starting at s[i] == '('; returns the index after ')'. */
+static size_t lit_skip_group(const char *s, size_t i)
+{
+    int depth = 0;
+    while (s[i]) {
+        if (s[i] == '\\' && s[i + 1]) {
+            i += 2;
+            continue;
+        }
+        if (s[i] == '[') {
+            i = lit_skip_class(s, i);
+            continue;
+        }
+        if (s[i] == '(')
+            depth++;
+        else if (s[i] == ')' && --depth == 0)
+            return i + 1;
+        i++;
+    }
+    return i;
+}
+
+/* If a quantifier starts at s[i], returns its length, its minimum count in *min and whether
+ * it allows more than the minimum in *more. */
+static size_t lit_quant2(const char *s, size_t i, long *min, int *more)
+{
+    size_t q = 0;
+    *min = 1;
+    *more = 1;
+    if (s[i] == '?' || s[i] == '*') {
+        *min = 0;
+        q = 1;
+    } else if (s[i] == '+') {
+        q = 1;
+    } else if (s[i] == '{' && s[i + 1] >= '0' && s[i + 1] <= '9') {
+        size_t j = i + 1;
+        char *end;
+        long lo = strtol(s + j, &end, 10), hi = -1;
+        if (*end == ',' && end[1] >= '0' && end[1] <= '9')
+            hi = strtol(end + 1, NULL, 10);
+        else if (*end == '}')
+            hi = lo;
+        while (s[j] && s[j] != '}')
+            j++;
+        if (!s[j])
+            return 0;
+        *min = lo;
+        *more = hi != lo;
+        q = j + 1 - i;
+    } else {
+        return 0;
+    }
+    if (s[i + q] == '?' || s[i + q] == '+')
+        q++;
+    return q;
+}
+
+static size_t lit_quant(const char *s, size_t i, long *min)
+{
+    int more;
+    return lit_quant2(s, i, min, &more);
+}
+
+static size_t lit_alt(const char *s, size_t i, litset_t *out, int depth);
+
+/* One branch: until '|' or ')' or the end. The best set found goes to best. */
+static size_t lit_seq(const char *s, size_t i, litset_t *best, int depth)
+{
+    bp_buf_t run = BP_BUF_INIT(BP_RULES_MAX_TERM * 8);
+    while (s[i] && s[i] != '|' && s[i] != ')') {
+        unsigned char c = (unsigned char)s[i];
+        long min = 1;
+        size_t q, lastch = run.len;
+        char ch[4];
+        size_t chn = 0;
+        if (c == '\\') {
+            unsigned char d = (unsigned char)s[i + 1];
+            if (!d) {
+                i++;
+                break;
+            }
+            if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9') ||
+                d >= 0x80) {
+                lit_offer_run(best, &run); /* \b \w \p{..} \x.. \K and friends */
+                i += 2;
+                if (d == 'p' || d == 'P' || d == 'x' || d == 'o' || d == 'g' || d == 'k' ||
+                    d == 'N') {
+                    if (s[i] == '{') {
+                        while (s[i] && s[i] != '}')
+                            i++;
+                        if (s[i])
+                            i++;
+                    } else if (d == 'x') {
+                        while (s[i] && strchr("0123456789abcdefABCDEF", s[i]))
+                            i++;
+                    } else if (d != 'N' && s[i]) {
+                        i++;
+                    }
+                }
+                i += lit_quant(s, i, &min);
+                continue;
+            }
+            ch[chn++] = (char)d;
+            i += 2;
+        } else if (c == '[') {
+            lit_offer_run(best, &run);
+            i = lit_skip_class(s, i);
+            i += lit_quant(s, i, &min);
+            continue;
+        } else if (c == '(') {
+            lit_offer_run(best, &run);
+            size_t start = i;
+            int plain = s[i + 1] != '?' && s[i + 1] != '*';
+            size_t inner = i + 1;
+            if (!plain && (!strncmp(s + i, "(?:", 3) || !strncmp(s + i, "(?>", 3) ||
+                           !strncmp(s + i, "(?|", 3))) {
+                plain = 1;
+                inner = i + 3;
+            } else if (!plain && (!strncmp(s + i, "(?<", 3) || !strncmp(s + i, "(?P<", 4) ||
+                                  !strncmp(s + i, "(?'", 3)) &&
+                       s[i + 3] != '=' && s[i + 3] != '!') {
+                const char *e = strpbrk(s + i + 3, ">'");
+                if (e) {
+                    plain = 1;
+                    inner = (size_t)(e - s) + 1;
+                }
+            }
+            litset_t g = {0};
+            if (plain && depth < 16) {
+                size_t end = lit_alt(s, inner, &g, depth + 1);
+                i = s[end] == ')' ? end + 1 : end;
+            } else {
+                i = lit_skip_group(s, start); /* lookarounds, options, verbs, recursion */
+            }
+            i += lit_quant(s, i, &min);
+            if (min == 0)
+                litset_clear(&g);
+            litset_offer(best, &g);
+            continue;
+        } else if (c == '.' || c == '^' || c == '$') {
+            lit_offer_run(best, &run);
+            i++;
+            i += lit_quant(s, i, &min);
+            continue;
+        } else {
+            size_t n = 1;
+            if (c >= 0xC0)
+                n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            for (size_t k = 0; k < n && s[i]; k++)
+                ch[chn++] = s[i++];
+        }
+        bp_buf_append(&run, ch, chn);
+        int more = 0;
+        q = lit_quant2(s, i, &min, &more);
+        if (q) {
+            i += q;
+            if (min == 0) {
+                run.len = lastch; /* the character may be absent */
+                if (run.data)
+                    run.data[run.len] = 0;
+                lit_offer_run(best, &run);
+            } else {
+                long reps = min < 4 ? min : 4;
+                for (long k = 1; k < reps; k++)
+                    bp_buf_append(&run, ch, chn);
+                if (more || min > 4) {
+                    /* "ab+c" contains "ab" and "bc", not "abc": end the run after the
+                     * repeats, start the next with them */
+                    lit_offer_run(best, &run);
+                    for (long k = 0; k < reps; k++)
+                        bp_buf_append(&run, ch, chn);
+                }
+            }
+        }
+    }
+    lit_offer_run(best, &run);
+    bp_buf_free(&run);
+    return i;
+}
+
+/* Branches until ')' or the end: the union of their sets (none if any branch has none). */
+static size_t lit_alt(const char *s, size_t i, litset_t *out, int depth)
+{
+    int first = 1, ok = 1;
+    memset(out, 0, sizeof *out);
+    for (;;) {
+        litset_t b = {0};
+        i = lit_seq(s, i, &b, depth);
+        if (!b.ok)
+            ok = 0;
+        if (first) {
+            *out = b;
+            first = 0;
+        } else if (ok) {
+            for (size_t k = 0; k < b.n; k++) {
+                size_t j = 0;
+                while (j < out->n && strcmp(out->m[j], b.m[k]) != 0)
+                    j++;
+                if (j < out->n)
+                    continue;
+                if (out->n == LIT_MAX_SET) {
+                    ok = 0;
+                    break;
+                }
+                out->m[out->n++] = b.m[k];
+                b.m[k] = NULL;
+                if (strlen(out->m[out->n - 1]) < out->minlen)
+                    out->minlen = strlen(out->m[out->n - 1]);
+            }
+            litset_clear(&b);
+        } else {
+            litset_clear(&b);
+        }
+        if (s[i] != '|')
+            break;
+        i++;
+    }
+    if (!ok)
+        litset_clear(out);
+    return i;
+}
+
+size_t bp_regex_literals(const char *src, char ***out)
+{
+    litset_t set = {0};
+    *out = NULL;
+    if (!strncmp(src, "(*", 2) || strstr(src, "\\Q") || strstr(src, "(?x") ||
+        strstr(src, "(?-i") || strstr(src, "(?#"))
+        return 0;
+    size_t end = lit_alt(src, 0, &set, 0);
+    if (src[end] != '\0' || !set.ok) { /* an unbalanced ')' or nothing usable */
+        litset_clear(&set);
+        return 0;
+    }
+    bp_norm_opts_t o = {0, 0, 0, 0};
+    char **v = calloc(set.n, sizeof *v);
+    size_t n = 0;
+    for (size_t k = 0; v && k < set.n; k++) {
+        char *l = bp_normalize_cstr(set.m[k], &o);
+        if (!l || strlen(l) < LIT_MIN_BYTES) { /* normalizing emptied it: no safe literal */
+            free(l);
+            for (size_t j = 0; j < n; j++)
+                free(v[j]);
+            free(v);
+            v = NULL;
+            n = 0;
+            break;
+        }
+        v[n++] = l;
+    }
+    litset_clear(&set);
+    *out = v;
+    return n;
+}
+
+char *bp_regex_literal(const char *src)
+{
+    char **v;
+    size_t n = bp_regex_literals(src, &v);
+    char *one = NULL;
+    if (n == 1 && strlen(v[0]) >= 3)
+        one = v[0];
+    else
+        for (size_t k = 0; k < n; k++)
+            free(v[k]);
+    free(v);
+    return one;
+}

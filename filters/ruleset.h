@@ -1,0 +1,335 @@
+/* ruleset.h — the rule engine's internal types (compiled rules, per-thread scratch, the
+ * result of judging one text) and the prototypes of its modules, grouped by file. Only the
+ * engine's own files and bp-rules include this; everyone else uses engine.h. */
+#ifndef BP_RULESET_H
+#define BP_RULESET_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "engine.h"
+#include "normalize.h"
+
+/* ---- limits ---- */
+#define BP_RULES_MAX_FILES 20000
+#define BP_RULES_MAX_FILE_BYTES ((size_t)4 << 20)
+#define BP_RULES_MAX_TERM 512        /* bytes in one variant / term / pattern */
+#define BP_ENGINE_MAX_HITS 4096      /* hits kept per post; more are ignored (and counted) */
+#define BP_ENGINE_MAX_TEXT ((size_t)1 << 20)
+#define BP_NEG_WINDOW 2              /* a negator/intensifier acts within this many words */
+#define BP_NEGATED_NEGATIVE_FACTOR (-0.5) /* «не плохо»: a negated complaint turns mildly good */
+
+/* What a matcher finds. Brand kinds belong to a brand; the others to a lexicon. */
+typedef enum {
+    BP_MK_VARIANT = 0, /* a brand's literal variant compiled into a tolerant pattern */
+    BP_MK_PATTERN,     /* a brand's PCRE2 pattern */
+    BP_MK_HANDLE,      /* a brand's account handle, matched as written */
+    BP_MK_NEGATIVE,    /* lexicon: negative term (weight < 0) */
+    BP_MK_POSITIVE,    /* lexicon: positive term (weight > 0) */
+    BP_MK_URGENT,      /* lexicon: urgent category (reason) */
+    BP_MK_NEGATOR,
+    BP_MK_INTENSIFIER,
+    BP_MK_SOFTENER,
+    BP_MK_COUNT
+} bp_mkind_t;
+
+/* One compiled term or pattern. */
+typedef struct bp_matcher {
+    bp_mkind_t kind;
+    int owner;        /* brand index (brand kinds) or lexicon index */
+    char *term;       /* as the rule wrote it (reported in matches[].term) */
+    pcre2_code *re;   /* unanchored: scans the whole text */
+    pcre2_code *rea;  /* the same compiled anchored (JIT cannot anchor at match time) */
+    int anchored;     /* the regex starts with its prefilter literal: verified at each hit */
+    uint32_t litoff;  /* terms: most bytes a match can have before the literal (0: anchored) */
+    int simple;       /* 1: one plain word, 2: one word + any continuation; checked in C */
+    int digits;       /* runs on the digits-as-letters copy of the text */
+    int always;       /* no literal could be extracted: runs on every post */
+    double weight;    /* sentiment weight, or the factor of intensifiers/softeners */
+    int comparative;  /* «лучше», "better": between two brands, the later one gets the opposite */
+    char *reason;     /* urgent: the category */
+    char *src;        /* the generated (or written) regex, for explain */
+    char *lit;        /* the prefilter literal of a term (NULL for patterns) */
+    char **lits;      /* a pattern's literals: any of them schedules it (none: always run) */
+    size_t nlits;
+    const char *file; /* where it was written (points into the rule set's file list) */
+    int line, col;
+} bp_matcher_t;
+
+typedef struct bp_example {
+    char *text;
+    int expect; /* brands: 1 match, 0 no_match; lexicons: a bp_exkind_t */
+    const char *file;
+    int line, col;
+} bp_example_t;
+
+typedef enum { BP_EX_NEGATIVE = 0, BP_EX_POSITIVE, BP_EX_NEUTRAL, BP_EX_URGENT } bp_exkind_t;
+
+typedef struct bp_brand {
+    char *id, *display, *category;
+    pcre2_code **exclude;
+    char **exclude_src;
+    size_t nexclude;
+    pcre2_code **near; /* near terms, compiled like variants */
+    char **near_src;
+    char **near_lit;   /* literal of each near term: a brand hit containing one needs no NEAR */
+    size_t nnear;
+    int near_words;    /* 0: no NEAR condition */
+    int near_order;    /* 0 any, 1 the term after the brand, -1 before */
+    int digits;
+    bp_example_t *examples;
+    size_t nexamples;
+    const char *file;
+} bp_brand_t;
+
+typedef struct bp_lexicon {
+    char *language;
+    bp_example_t *examples;
+    size_t nexamples;
+    const char *file;
+} bp_lexicon_t;
+
+typedef struct bp_prio_rule {
+    char *name;
+    int urgent_term;          /* -1: don't care, else required value */
+    int vip;                  /* -1: don't care */
+    int has_score_max, has_score_min;
+    double score_max, score_min;
+    long long followers_min;  /* -1: don't care */
+} bp_prio_rule_t;
+
+typedef struct bp_policy {
+    int any_urgent_term;
+    int has_score_at_most;
+    double score_at_most;
+    long long negative_followers; /* -1: off */
+    int vip_negative;
+    bp_prio_rule_t *prio;
+    size_t nprio;
+    char **vip;
+    size_t nvip;
+    long long notable_followers; /* -1: off */
+    double caps_factor, excl_factor;
+    uint32_t match_limit, depth_limit;
+} bp_policy_t;
+
+typedef struct bp_prefilter bp_prefilter_t;
+
+struct bp_rules {
+    char version[16];
+    char **files; /* every file loaded (paths), for positions in examples and matchers */
+    size_t nfiles;
+    bp_brand_t *brands;
+    size_t nbrands;
+    bp_lexicon_t *lex;
+    size_t nlex;
+    bp_matcher_t *m;
+    size_t nm, capm;
+    bp_prefilter_t *pf;        /* literals of every main-text matcher */
+    bp_prefilter_t *pf_digits; /* literals of digits-as-letters matchers */
+    int *always;               /* matchers run on every post (main text) */
+    size_t nalways;
+    int *always_digits;
+    size_t nalways_digits;
+    int has_digits;
+    bp_policy_t policy;
+    bp_norm_opts_t nopts, nopts_digits;
+    char *endings_after_vowel, *endings_after_consonant; /* regex alternations */
+};
+
+/* One hit of a matcher in the text. s,e: bytes in the main normalized text; os,oe: bytes in
+ * the original text; w0,w1: first and last word index (main text). */
+typedef struct bp_hit {
+    int m;
+    uint32_t s, e, os, oe;
+    int w0, w1;
+    int clause, sentence;
+    double weight;  /* effective weight after modifiers (sentiment terms) */
+    int flags;      /* BP_HF_* */
+    int negator;    /* index of the negating hit, -1 */
+    int intens;     /* index of the (first) intensifier hit, -1 */
+    int softener;   /* index of the softener hit, -1 */
+    int target;     /* modifiers: index of the term it acted on (the last one), -1 */
+} bp_hit_t;
+
+#define BP_HF_DROPPED 1   /* overlapped by a longer hit, or a modifier inside a term */
+#define BP_HF_EXCLUDED 2  /* brand hit overlapping an exclusion */
+#define BP_HF_NONEAR 4    /* brand hit without its NEAR term */
+#define BP_HF_NEGATED 8
+#define BP_HF_USED 16     /* a modifier that acted on a term */
+
+typedef struct bp_word {
+    uint32_t s, e;
+    int clause, sentence;
+} bp_word_t;
+
+typedef struct bp_brand_score {
+    int brand;
+    double score;
+    int first_hit;
+} bp_brand_score_t;
+
+/* The judgement of one text (lives in the engine, reused). */
+typedef struct bp_result {
+    bp_hit_t *hits;
+    size_t nhits, caphits, overflow;
+    bp_brand_score_t *bs;
+    size_t nbs;
+    double score;       /* every sentiment term */
+    double judge_score; /* what the policy judged: the most negative brand score */
+    int caps, excl;
+    int urgent;
+    int alert;
+    const char *priority;
+    bp_buf_t reasons;   /* NUL-separated reasons */
+    size_t nreasons;
+    int vip;            /* index into policy vip list, -1 */
+    long long followers;
+} bp_result_t;
+
+struct bp_engine {
+    const bp_rules_t *r;
+    bp_norm_t norm, normd;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit;
+    int prefilter; /* 0: run every matcher over the whole text (for tests and benchmarks) */
+    uint32_t *stamp;  /* per matcher: last generation it was scheduled */
+    uint32_t gen;
+    int *cand;        /* scheduled matchers of the current pass */
+    size_t ncand;
+    struct bp_anc { int m; uint32_t pos; } *anc; /* literal hits of terms: matcher, position */
+    struct bp_mstate { uint32_t gen, last_end; int done; } *ms; /* per matcher, this pass */
+    size_t nanc, capanc;
+    bp_word_t *words;
+    size_t nwords, capwords;
+    struct bp_span { uint32_t s, e; } *xs; /* exclusion / NEAR spans of one brand */
+    size_t nxs, capxs;
+    bp_result_t res;
+    char err[256];
+};
+
+/* ---- rules.c: loading (bp_rules_load/free/version are in engine.h) ---- */
+struct bp_ynode;
+/* Appends a matcher to r; returns its index or -1 (no memory). m's strings and re are owned by
+ * r from then on (also when -1 is returned). */
+int bp_rules_add_matcher(bp_rules_t *r, bp_matcher_t *m);
+/* Compiles term (brand: a variant or near term; else a lexicon term) into m->re/src/lit.
+ * Returns 0, or -1 with the reason in err. */
+int bp_rules_compile_term(bp_rules_t *r, bp_matcher_t *m, const char *term, int brand,
+                          const bp_norm_opts_t *o, char *err, size_t errlen);
+/* Compiles a user pattern into m->re/src/lit. Returns 0 or -1 with the reason in err. */
+int bp_rules_compile_pattern(bp_matcher_t *m, const char *pat, char *err, size_t errlen);
+/* Validation helpers. Each appends "file:line:col: ctx: what: message" to errors on failure
+ * and returns -1 (or NULL); ctx and what may be "". */
+int bp_rules_err(bp_buf_t *errors, const struct bp_ynode *at, const char *ctx, const char *what,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int bp_rules_keys(const struct bp_ynode *map, const char *const *allowed, const char *ctx,
+                  const char *what, bp_buf_t *errors);
+const char *bp_rules_str(const struct bp_ynode *n, const char *ctx, const char *what,
+                         bp_buf_t *errors);
+int bp_rules_int(const struct bp_ynode *n, const char *ctx, const char *what, long long lo,
+                 long long hi, long long *out, bp_buf_t *errors);
+int bp_rules_num(const struct bp_ynode *n, const char *ctx, const char *what, double lo,
+                 double hi, double *out, bp_buf_t *errors);
+int bp_rules_bool(const struct bp_ynode *n, const char *ctx, const char *what, int *out,
+                  bp_buf_t *errors);
+int bp_rules_type(const struct bp_ynode *n, int type, const char *ctx, const char *what,
+                  bp_buf_t *errors);
+/* Reads `examples:` lists of strings (keys given with their expect values) into *ex. */
+int bp_rules_examples(const struct bp_ynode *n, const char *const *keys, const int *expect,
+                      const char *file, const char *ctx, bp_example_t **ex, size_t *nex,
+                      bp_buf_t *errors);
+/* The stored copy of a file name (for positions that outlive the YAML tree). */
+const char *bp_rules_file(bp_rules_t *r, const char *path);
+
+/* ---- rules_brand.c ---- */
+/* Parses one brand file's tree into r (appending a brand and its matchers). Returns 0, or -1
+ * after appending every error found to errors. */
+int bp_rules_brand(bp_rules_t *r, const struct bp_ynode *root, const char *file,
+                   bp_buf_t *errors);
+
+/* ---- rules_lexicon.c ---- */
+int bp_rules_lexicon(bp_rules_t *r, const struct bp_ynode *root, const char *file,
+                     bp_buf_t *errors);
+
+/* ---- policy.c ---- */
+void bp_policy_default(bp_policy_t *p);
+int bp_policy_load(bp_policy_t *p, const struct bp_ynode *root, bp_buf_t *errors);
+void bp_policy_free(bp_policy_t *p);
+/* Decides alert, priority and reasons of res (score, urgent, followers filled in). author_id
+ * and handle may be NULL. Returns 0 or -1 (no memory). */
+int bp_policy_decide(const bp_rules_t *r, bp_result_t *res, const char *author_id,
+                     const char *author_handle);
+
+/* ---- regex.c: compiling terms into PCRE2 ---- */
+/* Compiles src (UTF, UCP, caseless, JIT; anchored: PCRE2_ANCHORED too). Returns the code, or
+ * NULL with "bad regex at offset N: message" in err. */
+pcre2_code *bp_regex_compile(const char *src, size_t len, int anchored, char *err,
+                             size_t errlen);
+/* Builds the tolerant regex for a brand variant or near term (brand = 1: case endings,
+ * separators optional) or for a lexicon term (brand = 0: no endings, separators required).
+ * Handles '!' and '*' suffixes. *lit gets the prefilter literal (malloc'd: the first segment of
+ * the longest word), *litoff the most bytes a match can have before it (0: every match starts
+ * with it), *simple (may be NULL) 1 if the term is one plain word (a match is the literal
+ * between word boundaries), 2 if one word with '*', else 0. Returns a malloc'd regex source, or NULL with the reason in err. */
+char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
+                         const bp_norm_opts_t *o, char **lit, size_t *litoff, int *simple,
+                         char *err, size_t errlen);
+/* A handle: the normalized text matched as written, not inside a longer name. */
+char *bp_regex_from_handle(const char *handle, const bp_norm_opts_t *o, char **lit, char *err,
+                           size_t errlen);
+/* Literals such that every match of the regex src contains one of them (lowercased like the
+ * text), each at least 2 bytes. Returns how many (0: none could be proven) and a malloc'd
+ * array of malloc'd strings in *out (caller frees both). */
+size_t bp_regex_literals(const char *src, char ***out);
+/* The single literal of bp_regex_literals when there is exactly one of at least 3 bytes, else
+ * NULL. Caller frees. */
+char *bp_regex_literal(const char *src);
+/* Copy of a user pattern with ё/Ё replaced by е (normalized text has no ё). Caller frees. */
+char *bp_regex_fix_yo(const char *src);
+/* Builds r's case-ending alternations (normalized). Returns 0 or -1. */
+int bp_regex_endings_init(bp_rules_t *r);
+
+/* ---- prefilter.c: every rule literal found in one pass ---- */
+bp_prefilter_t *bp_prefilter_new(void);
+void bp_prefilter_free(bp_prefilter_t *p);
+/* Adds a literal that, when found, schedules matcher id. Returns 0 or -1. */
+int bp_prefilter_add(bp_prefilter_t *p, const char *lit, size_t len, int id);
+/* Builds the automaton; no adds after this. Returns 0 or -1 (no memory). */
+int bp_prefilter_build(bp_prefilter_t *p);
+typedef void (*bp_prefilter_cb)(void *ctx, int id, size_t start);
+/* Calls cb for every occurrence of every literal in text (start = byte offset). */
+void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp_prefilter_cb cb,
+                       void *ctx);
+/* How many literals it holds. */
+size_t bp_prefilter_size(const bp_prefilter_t *p);
+
+/* ---- match.c: running matchers over a text ---- */
+/* Normalizes text, finds every hit of every matcher (brands and lexicon), words, clauses,
+ * applies exclusions and NEAR. Returns 0, or -1 with the reason in e->err (match limit, bad
+ * UTF-8 after normalization). */
+int bp_match_text(bp_engine_t *e, const char *text, size_t len);
+
+/* ---- score.c ---- */
+/* Applies negation, intensifiers, softeners, CAPS/"!!!", overlap resolution; fills score,
+ * urgent and per-brand scores in e->res. text is the original text. Returns 0 or -1. */
+int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang);
+/* "negative", "positive" or "neutral" for a score. */
+const char *bp_score_label(double s);
+
+/* ---- explain.c ---- */
+/* After bp_engine_run: one line per brand hit (brands = 1) or lexicon hit (0), with span,
+ * rule, position in the rule files and fate. */
+void bp_explain_hits(bp_engine_t *e, const char *text, int brands, bp_buf_t *out);
+
+/* ---- engine.c ---- */
+/* Judges a bare text (no post): matching, scoring, policy. The result stays in e->res until
+ * the next call. Returns 0 or -1 (reason in e->err). */
+int bp_engine_run(bp_engine_t *e, const char *text, size_t len, const char *lang,
+                  long long followers, const char *author_id, const char *author_handle);
+
+#endif

@@ -1,0 +1,274 @@
+/* score.c — lexicon scoring of one matched text: overlap resolution, negation, intensifiers,
+ * softeners, CAPS and "!!!", urgent categories, and each brand's own sentiment from the terms
+ * nearest to it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ruleset.h"
+#include "utf8.h"
+
+const char *bp_score_label(double s)
+{
+    return s < 0 ? "negative" : s > 0 ? "positive" : "neutral";
+}
+
+static int is_sentiment(bp_mkind_t k) { return k == BP_MK_NEGATIVE || k == BP_MK_POSITIVE; }
+static int is_modifier(bp_mkind_t k)
+{
+    return k == BP_MK_NEGATOR || k == BP_MK_INTENSIFIER || k == BP_MK_SOFTENER;
+}
+static int is_brand(bp_mkind_t k) { return k <= BP_MK_HANDLE; }
+
+static int brand_valid(const bp_hit_t *h)
+{
+    return !(h->flags & (BP_HF_DROPPED | BP_HF_EXCLUDED | BP_HF_NONEAR));
+}
+
+/* A post "in CAPS": most of its letters (at least 6) are capitals. */
+static int score_caps(const char *t, size_t len)
+{
+    size_t i = 0, up = 0, low = 0;
+    while (i < len) {
+        uint32_t c = bp_utf8_decode(t, len, &i);
+        if ((c >= 'A' && c <= 'Z') || (c >= 0x410 && c <= 0x42F) || (c >= 0x400 && c <= 0x40F) ||
+            c == 0x490)
+            up++;
+        else if ((c >= 'a' && c <= 'z') || (c >= 0x430 && c <= 0x45F) || c == 0x491)
+            low++;
+    }
+    return up >= 6 && up * 10 >= (up + low) * 7;
+}
+
+static int score_excl(const char *t, size_t len)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        run = t[i] == '!' ? run + 1 : 0;
+        if (run >= 3)
+            return 1;
+    }
+    return 0;
+}
+
+/* Overlaps: among sentiment terms the longer wins (a tie: the post's language, then the first
+ * rule); modifiers inside a term or urgent phrase are part of it, not modifiers. */
+static void score_overlaps(bp_engine_t *e, const char *lang)
+{
+    const bp_rules_t *r = e->r;
+    bp_hit_t *h = e->res.hits;
+    size_t n = e->res.nhits;
+    for (size_t i = 0; i < n; i++) {
+        bp_mkind_t ki = r->m[h[i].m].kind;
+        if (is_brand(ki))
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i)
+                continue;
+            if (h[j].s >= h[i].e)
+                break; /* sorted by start */
+            if (h[j].e <= h[i].s)
+                continue;
+            bp_mkind_t kj = r->m[h[j].m].kind;
+            if (is_modifier(ki) && (is_sentiment(kj) || kj == BP_MK_URGENT)) {
+                h[i].flags |= BP_HF_DROPPED;
+                break;
+            }
+            if (is_sentiment(ki) && is_sentiment(kj) && !(h[j].flags & BP_HF_DROPPED)) {
+                uint32_t li = h[i].e - h[i].s, lj = h[j].e - h[j].s;
+                int lose = li < lj;
+                if (li == lj) {
+                    int mi = lang && strcmp(r->lex[r->m[h[i].m].owner].language, lang) == 0;
+                    int mj = lang && strcmp(r->lex[r->m[h[j].m].owner].language, lang) == 0;
+                    lose = mi != mj ? mj : h[j].m < h[i].m;
+                }
+                if (lose) {
+                    h[i].flags |= BP_HF_DROPPED;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/* 1 if a counted sentiment term lies between hits a and b: a modifier acts on the next term
+ * only («не плохо работает»: «не» is about «плохо»). */
+static int score_between(const bp_engine_t *e, size_t a, size_t b)
+{
+    const bp_hit_t *h = e->res.hits;
+    for (size_t j = a + 1; j < b; j++)
+        if (is_sentiment(e->r->m[h[j].m].kind) && !(h[j].flags & BP_HF_DROPPED) &&
+            h[j].s >= h[a].e && h[j].e <= h[b].s)
+            return 1;
+    return 0;
+}
+
+/* The modifier of kind k acting on hit t: within BP_NEG_WINDOW words before it, same clause.
+ * Returns its index or -1. */
+static int score_before(bp_engine_t *e, size_t t, bp_mkind_t k, size_t from)
+{
+    const bp_hit_t *h = e->res.hits;
+    for (size_t i = from; i-- > 0;) {
+        const bp_matcher_t *m = &e->r->m[h[i].m];
+        if (h[i].e > h[t].s || m->kind != k || (h[i].flags & BP_HF_DROPPED))
+            continue;
+        int d = h[t].w0 - h[i].w1;
+        if (d > BP_NEG_WINDOW)
+            break;
+        if (d >= 1 && h[i].clause == h[t].clause && !score_between(e, i, t))
+            return (int)i;
+    }
+    return -1;
+}
+
+static bp_brand_score_t *score_brand(bp_engine_t *e, int brand, int hit)
+{
+    bp_result_t *res = &e->res;
+    for (size_t i = 0; i < res->nbs; i++)
+        if (res->bs[i].brand == brand)
+            return &res->bs[i];
+    if (res->nbs == e->r->nbrands)
+        return NULL;
+    res->bs[res->nbs] = (bp_brand_score_t){brand, 0, hit};
+    return &res->bs[res->nbs++];
+}
+
+static int word_dist(const bp_hit_t *a, const bp_hit_t *b)
+{
+    if (a->e <= b->s)
+        return b->w0 - a->w1;
+    if (b->e <= a->s)
+        return a->w0 - b->w1;
+    return 0;
+}
+
+/* Gives term t's weight to the brands it speaks about (see docs/rules.md, "Several brands"). */
+static void score_assign(bp_engine_t *e, size_t t)
+{
+    const bp_rules_t *r = e->r;
+    bp_result_t *res = &e->res;
+    const bp_hit_t *h = res->hits, *th = &h[t];
+    double w = th->weight;
+    /* 1. brands in the same clause */
+    int before = 0, after = 0;
+    for (size_t i = 0; i < res->nhits; i++) {
+        if (!is_brand(r->m[h[i].m].kind) || !brand_valid(&h[i]) || h[i].clause != th->clause)
+            continue;
+        if (h[i].e <= th->s)
+            before++;
+        else if (h[i].s >= th->e)
+            after++;
+    }
+    if (before || after) {
+        int cmp = r->m[th->m].comparative && before && after;
+        /* each brand once, by its hit nearest to the term */
+        for (size_t bi = 0; bi < res->nbs; bi++) {
+            int best = -1, bestd = 1 << 30;
+            for (size_t i = 0; i < res->nhits; i++) {
+                if (!is_brand(r->m[h[i].m].kind) || !brand_valid(&h[i]) ||
+                    h[i].clause != th->clause || r->m[h[i].m].owner != res->bs[bi].brand)
+                    continue;
+                int d = word_dist(&h[i], th);
+                if (d < bestd) {
+                    bestd = d;
+                    best = (int)i;
+                }
+            }
+            if (best < 0)
+                continue;
+            res->bs[bi].score += (cmp && h[best].s >= th->e) ? -w : w;
+        }
+        return;
+    }
+    /* 2. the nearest brand(s) in the same sentence, else 3. in the whole text */
+    for (int scope = 0; scope < 2; scope++) {
+        int bestd = 1 << 30;
+        for (size_t i = 0; i < res->nhits; i++)
+            if (is_brand(r->m[h[i].m].kind) && brand_valid(&h[i]) &&
+                (scope || h[i].sentence == th->sentence) && word_dist(&h[i], th) < bestd)
+                bestd = word_dist(&h[i], th);
+        if (bestd == 1 << 30)
+            continue;
+        for (size_t bi = 0; bi < res->nbs; bi++) {
+            for (size_t i = 0; i < res->nhits; i++) {
+                if (is_brand(r->m[h[i].m].kind) && brand_valid(&h[i]) &&
+                    (scope || h[i].sentence == th->sentence) && word_dist(&h[i], th) == bestd &&
+                    r->m[h[i].m].owner == res->bs[bi].brand) {
+                    res->bs[bi].score += w;
+                    break;
+                }
+            }
+        }
+        return;
+    }
+}
+
+int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang)
+{
+    const bp_rules_t *r = e->r;
+    bp_result_t *res = &e->res;
+    bp_hit_t *h = res->hits;
+    res->score = 0;
+    res->urgent = 0;
+    res->nbs = 0;
+    res->caps = score_caps(text, len);
+    res->excl = score_excl(text, len);
+    if (lang && !*lang)
+        lang = NULL;
+    score_overlaps(e, lang);
+    for (size_t i = 0; i < res->nhits; i++) {
+        bp_mkind_t k = r->m[h[i].m].kind;
+        if (is_brand(k) && brand_valid(&h[i]) && !score_brand(e, r->m[h[i].m].owner, (int)i))
+            return -1;
+        if ((!is_sentiment(k) && k != BP_MK_URGENT) || (h[i].flags & BP_HF_DROPPED))
+            continue;
+        int neg = score_before(e, i, BP_MK_NEGATOR, i);
+        if (neg >= 0) {
+            h[i].flags |= BP_HF_NEGATED;
+            h[i].negator = neg;
+            h[neg].flags |= BP_HF_USED;
+        }
+        if (k == BP_MK_URGENT) {
+            if (neg < 0)
+                res->urgent++;
+            continue;
+        }
+        double w = r->m[h[i].m].weight;
+        if (neg >= 0)
+            w = w > 0 ? -w : w * BP_NEGATED_NEGATIVE_FACTOR;
+        /* intensifiers: each one in the window multiplies */
+        size_t from = i;
+        int in;
+        while ((in = score_before(e, i, BP_MK_INTENSIFIER, from)) >= 0) {
+            if (h[i].intens < 0)
+                h[i].intens = in;
+            h[in].flags |= BP_HF_USED;
+            h[in].target = (int)i;
+            w *= r->m[h[in].m].weight;
+            from = (size_t)in;
+        }
+        if (w < 0) {
+            for (size_t j = i + 1; j < res->nhits; j++)
+                if (r->m[h[j].m].kind == BP_MK_SOFTENER && !(h[j].flags & BP_HF_DROPPED) &&
+                    h[j].s >= h[i].e) {
+                    h[i].softener = (int)j;
+                    h[j].flags |= BP_HF_USED;
+                    w *= r->m[h[j].m].weight;
+                    break;
+                }
+        }
+        if (res->caps)
+            w *= r->policy.caps_factor;
+        if (res->excl)
+            w *= r->policy.excl_factor;
+        h[i].weight = w;
+        res->score += w;
+    }
+    for (size_t i = 0; i < res->nhits; i++)
+        if (is_sentiment(r->m[h[i].m].kind) && !(h[i].flags & BP_HF_DROPPED))
+            score_assign(e, i);
+    res->judge_score = res->score;
+    for (size_t bi = 0; bi < res->nbs; bi++)
+        if (bi == 0 || res->bs[bi].score < res->judge_score)
+            res->judge_score = res->bs[bi].score;
+    return 0;
+}

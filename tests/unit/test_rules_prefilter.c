@@ -1,0 +1,204 @@
+/* test_rules_prefilter.c — the literal prefilter, literal extraction from patterns and
+ * the tolerant regexes generated from variants and terms. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ruleset.h"
+#include "test.h"
+
+typedef struct found { int id[64]; size_t at[64]; int n; } found_t;
+
+static void collect(void *ctx, int id, size_t start)
+{
+    found_t *f = ctx;
+    if (f->n < 64) {
+        f->id[f->n] = id;
+        f->at[f->n] = start;
+        f->n++;
+    }
+}
+
+static int has(const found_t *f, int id, size_t at)
+{
+    for (int i = 0; i < f->n; i++)
+        if (f->id[i] == id && f->at[i] == at)
+            return 1;
+    return 0;
+}
+
+TEST(finds_overlapping_occurrences)
+{
+    bp_prefilter_t *p = bp_prefilter_new();
+    CHECK(p != NULL);
+    const char *w[] = {"he", "she", "his", "hers"};
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(bp_prefilter_add(p, w[i], strlen(w[i]), i), 0);
+    CHECK_INT(bp_prefilter_build(p), 0);
+    found_t f = {0};
+    bp_prefilter_scan(p, "ushers", 6, collect, &f);
+    CHECK_INT(f.n, 3);
+    CHECK(has(&f, 1, 1)); /* she */
+    CHECK(has(&f, 0, 2)); /* he */
+    CHECK(has(&f, 3, 2)); /* hers */
+    f.n = 0;
+    bp_prefilter_scan(p, "xyz", 3, collect, &f);
+    CHECK_INT(f.n, 0);
+    bp_prefilter_free(p);
+}
+
+TEST(shared_literals_and_utf8)
+{
+    bp_prefilter_t *p = bp_prefilter_new();
+    CHECK_INT(bp_prefilter_add(p, "банк", strlen("банк"), 7), 0);
+    CHECK_INT(bp_prefilter_add(p, "банк", strlen("банк"), 8), 0); /* two rules, one literal */
+    CHECK_INT(bp_prefilter_add(p, "альфабанк", strlen("альфабанк"), 9), 0);
+    CHECK_INT(bp_prefilter_build(p), 0);
+    found_t f = {0};
+    const char *t = "альфабанк и банк";
+    bp_prefilter_scan(p, t, strlen(t), collect, &f);
+    CHECK(has(&f, 9, 0));
+    CHECK(has(&f, 7, 10));
+    CHECK(has(&f, 8, 10));
+    CHECK(has(&f, 7, 22));
+    CHECK(has(&f, 8, 22));
+    CHECK_INT(f.n, 5);
+    bp_prefilter_free(p);
+}
+
+TEST(many_literals)
+{
+    bp_prefilter_t *p = bp_prefilter_new();
+    char lit[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(lit, sizeof lit, "brand%dx", i);
+        CHECK_INT(bp_prefilter_add(p, lit, strlen(lit), i), 0);
+    }
+    CHECK_INT(bp_prefilter_build(p), 0);
+    found_t f = {0};
+    const char *t = "I like brand4999x and brand17x, not brand5000x";
+    bp_prefilter_scan(p, t, strlen(t), collect, &f);
+    CHECK_INT(f.n, 2);
+    CHECK(has(&f, 4999, 7));
+    CHECK(has(&f, 17, 22));
+    bp_prefilter_free(p);
+}
+
+static void lit_is(const char *pat, const char *want)
+{
+    char *l = bp_regex_literal(pat);
+    if (want)
+        CHECK_STR(l, want);
+    else if (l) {
+        fprintf(stderr, "    literal of '%s' is '%s', expected none\n", pat, l);
+        CHECK(l == NULL);
+    }
+    free(l);
+}
+
+TEST(literal_extraction)
+{
+    lit_is("\\bприват(?!н)", "приват");
+    lit_is("отсто+й\\w*", "отсто");   /* "ab+c" has "ab" and "bc", not always "abc" */
+    lit_is("рос+ельхоз", "сельхоз");
+    lit_is("заблокирова\\w* карт\\w*", "заблокирова");
+    lit_is("colou?r", "colo");
+    lit_is("[ab]cdef", "cdef");
+    lit_is("ПРИВАТ", "приват");         /* lowercased like the text */
+    lit_is("a\\.b\\.c", "a.b.c");
+    lit_is("x{0,3}yzw", "yzw");
+    lit_is("(ab)+cd", NULL);            /* too short */
+    lit_is("foo|barbaz", NULL);         /* top-level alternation */
+    lit_is("(?:foo|bar)bazqux", "bazqux");
+    lit_is("\\p{L}+abc", "abc");
+    lit_is("\\x{43f}ривет", "ривет");
+    lit_is("(*LIMIT_MATCH=10)abcdef", NULL);
+    lit_is("x{3}yz", "xxxyz");
+    lit_is("ab{2,5}cdef", "bbcdef");
+    lit_is("!{3,}", "!!!");
+    lit_is("(?=abc)x", NULL);           /* lookarounds are not required text */
+}
+
+/* The set of literals of pat, sorted into one comma-separated string. */
+static void lits_are(const char *pat, const char *want)
+{
+    char **v = NULL, got[512] = "";
+    size_t n = bp_regex_literals(pat, &v);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strcat(got, ",");
+        strncat(got, v[i], sizeof got - strlen(got) - 1);
+        free(v[i]);
+    }
+    free(v);
+    CHECK_STR(got, want);
+}
+
+TEST(literal_sets)
+{
+    lits_are("foo|barbaz", "foo,barbaz");
+    lits_are("\\bflying\\W+united\\b|\\bflew\\W+united\\b", "flying,united");
+    lits_are("(?:украли|сняли|Списали)\\W+(?:\\w+\\W+){0,3}?(?:деньг\\w*|\\d+)",
+             "украли,сняли,списали");
+    lits_are(":\\)|:-\\)|:D|❤", ":),:-),:d,❤");
+    lits_are("foo|\\w+", "");          /* one branch without a literal: none */
+    lits_are("(?:abc|de)?xyz", "xyz");  /* an optional group is not required */
+    lits_are("a|b", "");                /* shorter than 2 bytes */
+}
+
+TEST(variant_regexes)
+{
+    bp_rules_t *r = bp_rules_load("tests/data/rules/good", NULL);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    char err[256], *lit = NULL;
+    size_t off = 99;
+    int simple = -1;
+    char *src = bp_regex_from_term(r, "Альфа Банк", 1, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    CHECK(src != NULL);
+    CHECK_STR(lit, "альф"); /* the stem: the final vowel takes the case endings */
+    CHECK_INT(off, 0);
+    free(src);
+    free(lit);
+    src = bp_regex_from_term(r, "т банк", 1, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    CHECK_STR(lit, "банк"); /* the longest word, somewhere after the start */
+    CHECK(off >= 2 && off < 40);
+    free(src);
+    free(lit);
+    src = bp_regex_from_term(r, "мтс!", 1, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    CHECK(src && strstr(src, "ами") == NULL); /* '!': no endings */
+    CHECK_STR(lit, "мтс");
+    free(src);
+    free(lit);
+    src = bp_regex_from_term(r, "ужасн*", 0, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    CHECK(src && strstr(src, "ужасн[\\p{L}\\p{N}_]*") != NULL);
+    CHECK_INT(simple, 2);
+    free(src);
+    free(lit);
+    src = bp_regex_from_term(r, "Ненавижу", 0, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    CHECK_INT(simple, 1);
+    CHECK_STR(lit, "ненавижу");
+    free(src);
+    free(lit);
+    src = bp_regex_from_term(r, "приватбанк", 1, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    CHECK_INT(simple, 0); /* a brand word takes case endings: the regex decides */
+    free(src);
+    free(lit);
+    src = bp_regex_from_term(r, "у*жас", 0, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    CHECK(src == NULL);
+    CHECK_STR(err, "'*' is only allowed at the end");
+    free(lit);
+    bp_rules_free(r);
+}
+
+int main(void)
+{
+    RUN(finds_overlapping_occurrences);
+    RUN(shared_literals_and_utf8);
+    RUN(many_literals);
+    RUN(literal_extraction);
+    RUN(literal_sets);
+    RUN(variant_regexes);
+    return test_summary();
+}
