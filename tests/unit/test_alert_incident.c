@@ -1,0 +1,233 @@
+/* test_alert_incident.c — no floods: near-duplicate folding, burst incidents with running
+ * counts, updates and resolution; escalation levels and acknowledgement; digests and the rate
+ * limit. Times are explicit, so nothing here depends on the clock. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alertcfg.h"
+#include "digest.h"
+#include "escalate.h"
+#include "incident.h"
+#include "model.h"
+#include "test.h"
+
+static const char *CFG =
+    "state_dir: /tmp/x\n"
+    "sla: 7m\n"
+    "fold: {window: 30m, distance: 3}\n"
+    "incident: {threshold: 3, window: 10m, samples: 2, update_every: 1m, quiet: 5m}\n"
+    "channels:\n"
+    "  - {name: care, type: console}\n"
+    "  - {name: lead, type: console}\n"
+    "  - {name: pager, type: console}\n"
+    "routes:\n"
+    "  - {channels: [care], escalate: [{channels: [lead]}, {after: 20m, channels: [pager]}]}\n";
+
+static json_t *alert(const char *id, const char *brand, const char *reason, const char *text)
+{
+    return json_pack("{s:s, s:s, s:[s], s:[s], s:s}", "id", id, "text", text, "brands", brand,
+                     "reasons", reason, "priority", "high");
+}
+
+static route_result_t rr_care(void)
+{
+    route_result_t r;
+    memset(&r, 0, sizeof r);
+    r.chans[0] = 0;
+    r.nchans = 1;
+    r.route = 0;
+    r.esc_route = 0;
+    r.sla_ms = 7 * 60000;
+    return r;
+}
+
+#define MIN 60000LL
+
+TEST(near_duplicates_fold_and_are_counted_later)
+{
+    alert_cfg_t cfg;
+    char err[256];
+    CHECK_INT(alertcfg_load_string(CFG, &cfg, err, sizeof err), 0);
+    cfg.incident_threshold = 0; /* folding alone */
+    incidents_t *s = incidents_new(&cfg);
+    route_result_t rr = rr_care();
+    char ref[40];
+    inc_out_t out[8];
+    json_t *a = alert("x:1", "monobank", "negative:-4", "monobank списали деньги дважды за одну покупку, верните");
+    json_t *b = alert("vk:2", "monobank", "negative:-4", "MONOBANK списали деньги дважды за одну покупку, верните!!! https://t.co/abc");
+    json_t *c = alert("x:3", "privatbank", "negative:-4", "monobank списали деньги дважды за одну покупку, верните");
+    CHECK_INT(incidents_add(s, a, "al_a", &rr, 0, ref, out), INC_SEND);
+    CHECK_INT(incidents_add(s, b, "al_b", &rr, 1 * MIN, ref, out), INC_FOLDED);
+    CHECK_STR(ref, "al_a");
+    CHECK_INT(incidents_add(s, c, "al_c", &rr, 2 * MIN, ref, out), INC_SEND); /* other brand */
+    /* the fold is summarised once update_every has passed since the first alert */
+    CHECK_INT(incidents_tick(s, MIN / 2, out, 8), 0);
+    size_t n = incidents_tick(s, MIN + 1000, out, 8);
+    CHECK_INT(n, 1);
+    CHECK_STR(bp_json_str(out[0].msg, "kind"), "digest");
+    CHECK_INT(bp_json_int(out[0].msg, "count"), 1);
+    CHECK_STR(out[0].alert_id, "al_a");
+    CHECK_STR(out[0].tag, "fold1");
+    CHECK(strstr(bp_json_str(out[0].msg, "why"), "near-duplicates of al_a") != NULL);
+    json_decref(out[0].msg);
+    CHECK_INT(incidents_tick(s, 10 * MIN, out, 8), 0); /* nothing new */
+    /* past the window it is a new alert again */
+    CHECK_INT(incidents_add(s, b, "al_b", &rr, 40 * MIN, ref, out), INC_SEND);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    incidents_free(s);
+    alertcfg_free(&cfg);
+}
+
+TEST(a_burst_becomes_one_incident)
+{
+    alert_cfg_t cfg;
+    char err[256];
+    CHECK_INT(alertcfg_load_string(CFG, &cfg, err, sizeof err), 0);
+    cfg.fold_distance = -1;
+    incidents_t *s = incidents_new(&cfg);
+    route_result_t rr = rr_care();
+    char ref[40], key[256];
+    inc_out_t out[8];
+    const char *texts[] = {"сайт не открывается", "приложение лежит", "не могу войти",
+                           "опять упало", "ничего не работает", "когда почините"};
+    json_t *al[6];
+    for (int i = 0; i < 6; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "x:%d", i);
+        al[i] = alert(id, "privatbank", i % 2 ? "urgent:outage" : "urgent:outage", texts[i]);
+    }
+    incidents_key(al[0], key, sizeof key);
+    CHECK_STR(key, "privatbank|urgent:outage");
+    CHECK_INT(incidents_add(s, al[0], "al_0", &rr, 0, ref, out), INC_SEND);
+    CHECK_INT(incidents_add(s, al[1], "al_1", &rr, 1 * MIN, ref, out), INC_SEND);
+    CHECK_INT(incidents_add(s, al[2], "al_2", &rr, 2 * MIN, ref, out), INC_OPENED);
+    CHECK(strncmp(ref, "in_", 3) == 0);
+    CHECK_STR(bp_json_str(out[0].msg, "kind"), "incident");
+    CHECK_STR(bp_json_str(out[0].msg, "state"), "open");
+    CHECK_INT(bp_json_int(out[0].msg, "count"), 3);
+    CHECK_STR(out[0].tag, "open");
+    char inc_id[40];
+    snprintf(inc_id, sizeof inc_id, "%s", ref);
+    json_decref(out[0].msg);
+    CHECK_INT(incidents_add(s, al[3], "al_3", &rr, 2 * MIN + 10, ref, out), INC_ABSORBED);
+    CHECK_STR(ref, inc_id);
+    CHECK_INT(incidents_add(s, al[4], "al_4", &rr, 2 * MIN + 20, ref, out), INC_ABSORBED);
+    /* an update with the running count and at most 2 samples, once per minute */
+    CHECK_INT(incidents_tick(s, 2 * MIN + 30, out, 8), 0);
+    CHECK_INT(incidents_tick(s, 3 * MIN + 30, out, 8), 1);
+    CHECK_STR(bp_json_str(out[0].msg, "state"), "update");
+    CHECK_INT(bp_json_int(out[0].msg, "count"), 5);
+    CHECK_INT(json_array_size(json_object_get(out[0].msg, "samples")), 2);
+    CHECK_STR(out[0].tag, "upd1");
+    json_decref(out[0].msg);
+    json_t *open = incidents_list(s);
+    CHECK_INT(json_array_size(open), 1);
+    json_decref(open);
+    /* quiet for 5 minutes: resolved, with the final count */
+    CHECK_INT(incidents_add(s, al[5], "al_5", &rr, 4 * MIN, ref, out), INC_ABSORBED);
+    CHECK_INT(incidents_tick(s, 9 * MIN + 1, out, 8), 1);
+    CHECK_STR(bp_json_str(out[0].msg, "state"), "resolved");
+    CHECK_INT(bp_json_int(out[0].msg, "count"), 6);
+    json_decref(out[0].msg);
+    CHECK_INT(incidents_tick(s, 20 * MIN, out, 8), 0);
+    for (int i = 0; i < 6; i++)
+        json_decref(al[i]);
+    incidents_free(s);
+    alertcfg_free(&cfg);
+}
+
+TEST(escalation_levels_and_ack)
+{
+    alert_cfg_t cfg;
+    char err[256];
+    CHECK_INT(alertcfg_load_string(CFG, &cfg, err, sizeof err), 0);
+    escalate_t *e = escalate_new(&cfg);
+    inc_out_t out[8];
+    json_t *m1 = json_pack("{s:s, s:s, s:i}", "kind", "alert", "alert_id", "al_1", "level", 0);
+    json_t *m2 = json_pack("{s:s, s:s, s:i}", "kind", "alert", "alert_id", "al_2", "level", 0);
+    /* delivered at 0, deadline 7m (SLA); level 1 at the deadline, level 2 20m after delivery */
+    CHECK_INT(escalate_track(e, "al_1", m1, 0, 7 * MIN, 0), 0);
+    CHECK_INT(escalate_track(e, "al_2", m2, 0, 7 * MIN, 0), 0);
+    CHECK_INT(escalate_open_count(e), 2);
+    CHECK_INT(escalate_tick(e, 7 * MIN - 1, out, 8), 0);
+    CHECK_INT(escalate_ack(e, "al_2", "olena", 5 * MIN), 1);
+    CHECK_INT(escalate_ack(e, "al_2", "olena", 5 * MIN), 0);
+    CHECK_INT(escalate_ack(e, "al_nope", "x", 5 * MIN), 0);
+    CHECK_INT(escalate_tick(e, 7 * MIN, out, 8), 1);
+    CHECK_STR(out[0].alert_id, "al_1");
+    CHECK_STR(out[0].tag, "esc1");
+    CHECK_INT(out[0].nchans, 1);
+    CHECK_INT(out[0].chans[0], 1); /* lead */
+    CHECK_INT(bp_json_int(out[0].msg, "level"), 1);
+    json_decref(out[0].msg);
+    CHECK_INT(escalate_tick(e, 19 * MIN, out, 8), 0);
+    /* persisted: a restart neither repeats level 1 nor forgets level 2 */
+    char path[] = "/tmp/bp-test-esc.XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    CHECK_INT(escalate_save(e, path), 0);
+    escalate_free(e);
+    e = escalate_new(&cfg);
+    CHECK_INT(escalate_load(e, path, err, sizeof err), 0);
+    CHECK_INT(escalate_open_count(e), 1);
+    CHECK_INT(escalate_tick(e, 19 * MIN, out, 8), 0);
+    CHECK_INT(escalate_tick(e, 20 * MIN, out, 8), 1);
+    CHECK_STR(out[0].tag, "esc2");
+    CHECK_INT(out[0].chans[0], 2); /* pager */
+    json_decref(out[0].msg);
+    CHECK_INT(escalate_tick(e, 60 * MIN, out, 8), 0); /* no more levels */
+    json_t *l = escalate_list(e);
+    CHECK_INT(json_array_size(l), 1);
+    CHECK_INT(bp_json_int(json_array_get(l, 0), "level"), 2);
+    json_decref(l);
+    unlink(path);
+    json_decref(m1);
+    json_decref(m2);
+    escalate_free(e);
+    alertcfg_free(&cfg);
+}
+
+TEST(digests_count_everything_held_back)
+{
+    json_t *d = digest_new("care", 1000);
+    CHECK_STR(bp_json_str(d, "kind"), "digest");
+    CHECK_STR(bp_json_str(d, "alert_id"), "dg_care_1000");
+    json_t *a = alert("x:1", "monobank", "negative:-3", "meh");
+    for (int i = 0; i < 25; i++)
+        CHECK_INT(digest_add(d, a, i < 20), 0);
+    CHECK_INT(bp_json_int(d, "count"), 25);
+    CHECK_INT(bp_json_int(d, "low"), 20);
+    CHECK_INT(bp_json_int(d, "limited"), 5);
+    CHECK_INT(json_array_size(json_object_get(d, "items")), DIGEST_MAX_ITEMS);
+    CHECK_STR(bp_json_str(d, "why"), "20 low priority, 5 over the rate limit; 20 shown");
+    json_decref(a);
+    json_decref(d);
+}
+
+TEST(rate_limit_bucket)
+{
+    digest_bucket_t b = {0};
+    int ok = 0;
+    for (int i = 0; i < 10; i++)
+        ok += digest_bucket_take(&b, 3, 60000, 1000);
+    CHECK_INT(ok, 3);
+    CHECK_INT(digest_bucket_take(&b, 3, 60000, 1000 + 19000), 0);
+    CHECK_INT(digest_bucket_take(&b, 3, 60000, 1000 + 21000), 1); /* one token per 20 s */
+    CHECK_INT(digest_bucket_take(&b, 0, 60000, 0), 1);             /* no limit */
+}
+
+int main(void)
+{
+    RUN(near_duplicates_fold_and_are_counted_later);
+    RUN(a_burst_becomes_one_incident);
+    RUN(escalation_levels_and_ack);
+    RUN(digests_count_everything_held_back);
+    RUN(rate_limit_bucket);
+    return test_summary();
+}
