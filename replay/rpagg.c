@@ -1,0 +1,402 @@
+/* rpagg.c — per brand / per bucket counts, top terms, top authors, most urgent posts
+ * (see rpagg.h). */
+#include "rpagg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define RPAGG_MAX_BRANDS 100000
+#define RPAGG_MAX_KEYS 2000000 /* distinct terms or authors kept; more are not counted */
+
+typedef struct rpagg_counter { /* key -> rpagg_count_t, open addressing over indices */
+    rpagg_count_t *v;
+    size_t n, cap;
+    size_t *slots; /* index+1, 0 = empty */
+    size_t nslots;
+    int sorted;    /* v is sorted: the slots are stale and rebuilt on the next insert */
+} rpagg_counter_t;
+
+struct rpagg {
+    int64_t bucket_ms;
+    rpagg_brand_t *brands;
+    size_t nbrands, capbrands;
+    long long mentions, negative, alerts;
+    rpagg_counter_t terms, authors;
+    json_t **urgent;
+    size_t nurgent, maxurgent;
+};
+
+static uint64_t rpagg_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static int rpagg_rehash(rpagg_counter_t *c, size_t nslots)
+{
+    size_t *s = calloc(nslots, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < c->n; i++) {
+        size_t j = rpagg_hash(c->v[i].key) & (nslots - 1);
+        while (s[j])
+            j = (j + 1) & (nslots - 1);
+        s[j] = i + 1;
+    }
+    free(c->slots);
+    c->slots = s;
+    c->nslots = nslots;
+    c->sorted = 0;
+    return 0;
+}
+
+/* Finds or adds key; returns the entry or NULL (no memory, or the key cap reached). */
+static rpagg_count_t *rpagg_counter_get(rpagg_counter_t *c, const char *key)
+{
+    if (c->sorted && rpagg_rehash(c, c->nslots ? c->nslots : 64))
+        return NULL;
+    if (!c->nslots && rpagg_rehash(c, 64))
+        return NULL;
+    size_t j = rpagg_hash(key) & (c->nslots - 1);
+    while (c->slots[j]) {
+        rpagg_count_t *e = &c->v[c->slots[j] - 1];
+        if (strcmp(e->key, key) == 0)
+            return e;
+        j = (j + 1) & (c->nslots - 1);
+    }
+    if (c->n >= RPAGG_MAX_KEYS)
+        return NULL;
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 64;
+        rpagg_count_t *nv = realloc(c->v, nc * sizeof *nv);
+        if (!nv)
+            return NULL;
+        c->v = nv;
+        c->cap = nc;
+    }
+    rpagg_count_t *e = &c->v[c->n];
+    memset(e, 0, sizeof *e);
+    e->key = strdup(key);
+    if (!e->key)
+        return NULL;
+    c->n++;
+    c->slots[j] = c->n;
+    if (c->n * 2 > c->nslots && rpagg_rehash(c, c->nslots * 2)) {
+        /* the entry is stored; a failed grow only makes the table fuller */
+    }
+    return e;
+}
+
+static void rpagg_counter_free(rpagg_counter_t *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].key);
+        free(c->v[i].label);
+    }
+    free(c->v);
+    free(c->slots);
+    memset(c, 0, sizeof *c);
+}
+
+int64_t rpagg_floor(int64_t ms, int64_t bucket_ms)
+{
+    int64_t q = ms / bucket_ms;
+    if (ms % bucket_ms < 0)
+        q--;
+    return q * bucket_ms;
+}
+
+rpagg_t *rpagg_new(int64_t bucket_ms, size_t urgent_max)
+{
+    rpagg_t *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->bucket_ms = bucket_ms > 0 ? bucket_ms : RPAGG_HOUR_MS;
+    a->maxurgent = urgent_max;
+    if (urgent_max && !(a->urgent = calloc(urgent_max, sizeof *a->urgent))) {
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void rpagg_free(rpagg_t *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->nbrands; i++) {
+        free(a->brands[i].name);
+        free(a->brands[i].cells);
+    }
+    free(a->brands);
+    rpagg_counter_free(&a->terms);
+    rpagg_counter_free(&a->authors);
+    for (size_t i = 0; i < a->nurgent; i++)
+        json_decref(a->urgent[i]);
+    free(a->urgent);
+    free(a);
+}
+
+int rpagg_is_negative(const json_t *m, const char *brand)
+{
+    const char *label = NULL;
+    if (brand) {
+        json_t *bs = json_object_get(json_object_get(m, "brand_sentiment"), brand);
+        if (json_is_object(bs))
+            label = bp_json_str(bs, "label");
+    }
+    if (!label || !*label)
+        label = bp_json_str(json_object_get(m, "sentiment"), "label");
+    return strcmp(label, "negative") == 0;
+}
+
+int rpagg_priority_rank(const char *p)
+{
+    if (!p)
+        return 0;
+    if (!strcmp(p, "urgent"))
+        return 4;
+    if (!strcmp(p, "high"))
+        return 3;
+    if (!strcmp(p, "normal"))
+        return 2;
+    if (!strcmp(p, "low"))
+        return 1;
+    return 0;
+}
+
+int rpagg_urgency_cmp(const json_t *a, const json_t *b)
+{
+    int aa = json_is_true(json_object_get(a, "alert")), ab = json_is_true(json_object_get(b, "alert"));
+    if (aa != ab)
+        return ab - aa;
+    int pa = rpagg_priority_rank(bp_json_str(a, "priority"));
+    int pb = rpagg_priority_rank(bp_json_str(b, "priority"));
+    if (pa != pb)
+        return pb - pa;
+    long long sa = bp_json_int(json_object_get(a, "sentiment"), "score");
+    long long sb = bp_json_int(json_object_get(b, "sentiment"), "score");
+    if (sa != sb)
+        return sa < sb ? -1 : 1;
+    long long fa = bp_post_followers(a), fb = bp_post_followers(b);
+    if (fa != fb)
+        return fa > fb ? -1 : 1;
+    return strcmp(bp_json_str(a, "id"), bp_json_str(b, "id"));
+}
+
+static rpagg_brand_t *rpagg_brand(rpagg_t *a, const char *name)
+{
+    for (size_t i = 0; i < a->nbrands; i++)
+        if (strcmp(a->brands[i].name, name) == 0)
+            return &a->brands[i];
+    if (a->nbrands >= RPAGG_MAX_BRANDS)
+        return NULL;
+    if (a->nbrands == a->capbrands) {
+        size_t nc = a->capbrands ? a->capbrands * 2 : 16;
+        rpagg_brand_t *nb = realloc(a->brands, nc * sizeof *nb);
+        if (!nb)
+            return NULL;
+        a->brands = nb;
+        a->capbrands = nc;
+    }
+    rpagg_brand_t *b = &a->brands[a->nbrands];
+    memset(b, 0, sizeof *b);
+    if (!(b->name = strdup(name)))
+        return NULL;
+    a->nbrands++;
+    return b;
+}
+
+static rpagg_cell_t *rpagg_cell(rpagg_brand_t *b, int64_t start)
+{
+    size_t lo = 0, hi = b->ncells;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (b->cells[mid].start_ms < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < b->ncells && b->cells[lo].start_ms == start)
+        return &b->cells[lo];
+    if (b->ncells == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 32;
+        rpagg_cell_t *n = realloc(b->cells, nc * sizeof *n);
+        if (!n)
+            return NULL;
+        b->cells = n;
+        b->cap = nc;
+    }
+    memmove(&b->cells[lo + 1], &b->cells[lo], (b->ncells - lo) * sizeof *b->cells);
+    memset(&b->cells[lo], 0, sizeof *b->cells);
+    b->cells[lo].start_ms = start;
+    b->ncells++;
+    return &b->cells[lo];
+}
+
+static int rpagg_keep_urgent(rpagg_t *a, const json_t *m)
+{
+    if (!a->maxurgent)
+        return 0;
+    if (a->nurgent == a->maxurgent && rpagg_urgency_cmp(m, a->urgent[a->nurgent - 1]) >= 0)
+        return 0;
+    json_t *copy = json_deep_copy(m);
+    if (!copy)
+        return -1;
+    size_t i = a->nurgent;
+    if (i == a->maxurgent) {
+        json_decref(a->urgent[i - 1]);
+        i--;
+    } else {
+        a->nurgent++;
+    }
+    while (i > 0 && rpagg_urgency_cmp(copy, a->urgent[i - 1]) < 0) {
+        a->urgent[i] = a->urgent[i - 1];
+        i--;
+    }
+    a->urgent[i] = copy;
+    return 0;
+}
+
+int rpagg_add(rpagg_t *a, const json_t *m, int64_t event_ms)
+{
+    int alert = json_is_true(json_object_get(m, "alert"));
+    int neg = rpagg_is_negative(m, NULL);
+    a->mentions++;
+    a->negative += neg;
+    a->alerts += alert;
+    int64_t start = rpagg_floor(event_ms, a->bucket_ms);
+    json_t *brands = json_object_get(m, "brands");
+    size_t i;
+    json_t *bj;
+    json_array_foreach(brands, i, bj) {
+        if (!json_is_string(bj))
+            continue;
+        rpagg_brand_t *b = rpagg_brand(a, json_string_value(bj));
+        rpagg_cell_t *c = b ? rpagg_cell(b, start) : NULL;
+        if (!c)
+            return -1;
+        int bneg = rpagg_is_negative(m, json_string_value(bj));
+        b->mentions++;
+        b->negative += bneg;
+        b->alerts += alert;
+        c->mentions++;
+        c->negative += bneg;
+        c->alerts += alert;
+    }
+    json_t *terms = json_object_get(json_object_get(m, "sentiment"), "terms"), *t;
+    json_array_foreach(terms, i, t) {
+        json_t *w = json_object_get(t, "weight");
+        const char *term = bp_json_str(t, "term");
+        if (!*term || !json_is_number(w) || json_number_value(w) >= 0)
+            continue;
+        rpagg_count_t *e = rpagg_counter_get(&a->terms, term);
+        if (e)
+            e->count++;
+    }
+    json_t *author = json_object_get(m, "author");
+    const char *aid = bp_json_str(author, "id");
+    if (*aid) {
+        rpagg_count_t *e = rpagg_counter_get(&a->authors, aid);
+        if (e) {
+            const char *name = bp_json_str(author, "name");
+            if (!e->label && *name)
+                e->label = strdup(name);
+            long long f = bp_post_followers(m);
+            if (f > e->followers)
+                e->followers = f;
+            e->count++;
+            e->negative += neg;
+        }
+    }
+    return rpagg_keep_urgent(a, m);
+}
+
+int64_t rpagg_bucket_ms(const rpagg_t *a) { return a->bucket_ms; }
+
+long long rpagg_total(const rpagg_t *a, long long *negative, long long *alerts)
+{
+    if (negative)
+        *negative = a->negative;
+    if (alerts)
+        *alerts = a->alerts;
+    return a->mentions;
+}
+
+static int rpagg_brand_cmp(const void *x, const void *y)
+{
+    const rpagg_brand_t *a = x, *b = y;
+    if (a->mentions != b->mentions)
+        return a->mentions > b->mentions ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+const rpagg_brand_t *rpagg_brands(const rpagg_t *a, size_t *n)
+{
+    if (a->nbrands > 1)
+        qsort(((rpagg_t *)a)->brands, a->nbrands, sizeof *a->brands, rpagg_brand_cmp);
+    *n = a->nbrands;
+    return a->brands;
+}
+
+int rpagg_span(const rpagg_t *a, int64_t *first, int64_t *last)
+{
+    int any = 0;
+    for (size_t i = 0; i < a->nbrands; i++) {
+        const rpagg_brand_t *b = &a->brands[i];
+        if (!b->ncells)
+            continue;
+        if (!any || b->cells[0].start_ms < *first)
+            *first = b->cells[0].start_ms;
+        if (!any || b->cells[b->ncells - 1].start_ms > *last)
+            *last = b->cells[b->ncells - 1].start_ms;
+        any = 1;
+    }
+    return any ? 0 : -1;
+}
+
+static int rpagg_term_cmp(const void *x, const void *y)
+{
+    const rpagg_count_t *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+static int rpagg_author_cmp(const void *x, const void *y)
+{
+    const rpagg_count_t *a = x, *b = y;
+    if (a->followers != b->followers)
+        return a->followers > b->followers ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+static size_t rpagg_top(rpagg_counter_t *c, int (*cmp)(const void *, const void *),
+                        const rpagg_count_t **out, size_t max)
+{
+    if (c->n > 1)
+        qsort(c->v, c->n, sizeof *c->v, cmp);
+    c->sorted = 1;
+    *out = c->v;
+    return c->n < max ? c->n : max;
+}
+
+size_t rpagg_top_terms(rpagg_t *a, const rpagg_count_t **out, size_t max)
+{
+    return rpagg_top(&a->terms, rpagg_term_cmp, out, max);
+}
+
+size_t rpagg_top_authors(rpagg_t *a, const rpagg_count_t **out, size_t max)
+{
+    return rpagg_top(&a->authors, rpagg_author_cmp, out, max);
+}
+
+size_t rpagg_urgent(rpagg_t *a, json_t *const **out)
+{
+    *out = a->urgent;
+    return a->nurgent;
+}
