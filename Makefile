@@ -30,7 +30,6 @@ SANFLAGS :=
 OPT     := -O2
 endif
 
-DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 
@@ -54,13 +53,10 @@ PROG_BINS  := $(addprefix $(BINDIR)/,$(PROGRAMS))
 .PHONY: all deps test demo bench clean format unit tools
 all: deps-check $(PROG_BINS)
 
+# Installs missing Debian packages (a quick dpkg check when nothing is missing). PKG_CFLAGS and
+# PKG_LIBS are expanded when recipes run, so a fresh machine builds in the same make call.
 deps-check:
-ifneq ($(DEPS_OK),yes)
-	@echo "missing build dependencies; running scripts/install-deps.sh" >&2
 	@bash scripts/install-deps.sh
-	@$(MAKE) --no-print-directory $(MAKECMDGOALS)
-	@exit 0
-endif
 
 deps:
 	@bash scripts/install-deps.sh

@@ -13,7 +13,10 @@ replay --format csv -o "$T/m.csv" || bp_fail "csv run"
 replay --format csv --bom >"$T/bom.csv" || bp_fail "csv --bom run"
 [ "$(head -c 3 "$T/bom.csv" | od -An -tx1 | tr -d ' ')" = "efbbbf" ] || bp_fail "no UTF-8 BOM"
 [ "$(head -c 3 "$T/m.csv" | od -An -tx1 | tr -d ' ')" != "efbbbf" ] || bp_fail "BOM without --bom"
-cmp -s <(tail -c +4 "$T/bom.csv") "$T/m.csv" || bp_fail "--bom changed more than the first 3 bytes"
+# records come in the order partitions deliver them, which differs from run to run: compare
+# the header and the sorted lines
+[ "$(tail -c +4 "$T/bom.csv" | head -1)" = "$(head -1 "$T/m.csv")" ] || bp_fail "--bom changed the header"
+cmp -s <(tail -c +4 "$T/bom.csv" | sort) <(sort "$T/m.csv") || bp_fail "--bom changed more than the first 3 bytes"
 
 python3 - "$T/m.jsonl" "$T/m.csv" "$T/bom.csv" <<'PY' || bp_fail "CSV round trip"
 import csv, json, sys
