@@ -762,7 +762,22 @@ static int norm_single(const nch_t *w, size_t n, size_t j, uint8_t tok)
            (j + 1 >= n || !(norm_cls(w[j + 1].cp) & tok));
 }
 
-/* Joins runs of 4+ spaced-out single letters in w[0..n); returns the new length. */
+/* 1 if cp (case-folded) is a letter that stands alone as a word in Russian, Ukrainian or
+ * English («а», «в», «и», «к», «о», «с», «у», «я», «з», «і», "a", "i"): a run made only of such
+ * letters is ordinary text («ну а я в к сожалению»), not a spaced-out word. */
+static int norm_standalone_letter(uint32_t cp)
+{
+    switch (cp) {
+    case 0x430: case 0x432: case 0x436: case 0x437: case 0x438: case 0x439: case 0x43A:
+    case 0x43E: case 0x441: case 0x443: case 0x44F: case 0x456: case 'a': case 'i': case 'o':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Joins runs of 4+ spaced-out single letters in w[0..n), unless every letter of the run can be
+ * a word by itself; returns the new length. */
 static size_t norm_join(nch_t *w, size_t n, const bp_norm_opts_t *o, uint8_t tok)
 {
     size_t r = 0, out = 0;
@@ -772,11 +787,13 @@ static size_t norm_join(nch_t *w, size_t n, const bp_norm_opts_t *o, uint8_t tok
             continue;
         }
         size_t e = r, cnt = 1;
+        int word_like = !norm_standalone_letter(w[r].cp);
         while (e + 2 < n && (norm_cls(w[e + 1].cp) & NC_SEP) && norm_single(w, n, e + 2, tok)) {
             e += 2;
             cnt++;
+            word_like |= !norm_standalone_letter(w[e].cp);
         }
-        if (cnt >= 4) {
+        if (cnt >= 4 && word_like) {
             size_t ws = out;
             for (size_t j = r; j <= e; j += 2)
                 w[out++] = w[j];

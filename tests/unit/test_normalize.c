@@ -224,6 +224,9 @@ TEST(spaced_letters)
               "прив, прив");
     CHECK_STR(norm("я в шоке", NULL), "я в шоке");
     CHECK_STR(norm("и в с", NULL), "и в с");
+    /* four one-letter words in a row are text, not a spaced-out word */
+    CHECK_STR(norm("ну а я в к сожалению", NULL), "ну а я в к сожалению");
+    CHECK_STR(norm("a i o a", NULL), "a i o a");
     CHECK_STR(norm("п  р  и  в", NULL), "п  р  и  в");       /* two separators */
     CHECK_STR(norm("П р и в a т", NULL), "приват");          /* Latin a, folded after joining */
     CHECK_STR(norm("с у п е е е р", NULL), "супер");         /* repeats collapse after joining */
