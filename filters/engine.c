@@ -26,9 +26,11 @@ bp_engine_t *bp_engine_new(const bp_rules_t *r)
     e->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     e->stamp = calloc(r->nm + 1, sizeof *e->stamp);
     e->ms = calloc(r->nm + 1, sizeof *e->ms);
+    e->present = calloc(r->npresence + 1, sizeof *e->present);
     e->cand = malloc((r->nm + 1) * sizeof *e->cand);
     e->res.bs = calloc(r->nbrands + 1, sizeof *e->res.bs);
-    if (!e->md || !e->mctx || !e->jit || !e->stamp || !e->ms || !e->cand || !e->res.bs) {
+    if (!e->md || !e->mctx || !e->jit || !e->stamp || !e->ms || !e->present || !e->cand ||
+        !e->res.bs) {
         bp_engine_free(e);
         return NULL;
     }
@@ -49,6 +51,7 @@ void bp_engine_free(bp_engine_t *e)
     pcre2_jit_stack_free(e->jit);
     free(e->stamp);
     free(e->ms);
+    free(e->present);
     free(e->cand);
     free(e->anc);
     free(e->words);
@@ -60,8 +63,6 @@ void bp_engine_free(bp_engine_t *e)
 }
 
 void bp_engine_set_prefilter(bp_engine_t *e, int on) { e->prefilter = on != 0; }
-
-const char *bp_engine_error(const bp_engine_t *e) { return e->err; }
 
 int bp_engine_run(bp_engine_t *e, const char *text, size_t len, const char *lang,
                   long long followers, const char *author_id, const char *author_handle)
@@ -80,8 +81,6 @@ int bp_engine_run(bp_engine_t *e, const char *text, size_t len, const char *lang
     }
     return 0;
 }
-
-int bp_engine_brands(const bp_engine_t *e) { return (int)e->res.nbs; }
 
 /* A score for JSON: one decimal; whole numbers as integers. */
 static json_t *engine_num(double v)
@@ -172,6 +171,18 @@ static json_t *engine_mention(bp_engine_t *e, const json_t *post)
     rc |= json_object_set_new(m, "brand_sentiment", bsent);
     bsent = NULL;
     rc |= json_object_set_new(m, "alert", json_boolean(res->alert));
+    if (res->alert) {
+        /* which brands' care teams hear of it: those judged negative («Билайн лучше МТС» alerts
+         * MTS only); when none is (an urgent term, a popular author), every brand named */
+        json_t *ab = json_array();
+        for (size_t i = 0; i < res->nbs; i++)
+            if (res->bs[i].score < 0)
+                rc |= json_array_append_new(ab, json_string(r->brands[res->bs[i].brand].id));
+        if (json_array_size(ab) == 0)
+            for (size_t i = 0; i < res->nbs; i++)
+                rc |= json_array_append_new(ab, json_string(r->brands[res->bs[i].brand].id));
+        rc |= json_object_set_new(m, "alert_brands", ab);
+    }
     rc |= engine_set(m, "priority", json_string(res->priority));
     rc |= json_object_set_new(m, "reasons", reasons);
     reasons = NULL;

@@ -81,9 +81,14 @@ static int match_scan(bp_engine_t *e, int mi, const char *label, const pcre2_cod
     return 0;
 }
 
-static void match_cb(void *ctx, int id, size_t start)
+static void match_cb(void *ctx, int code, size_t start)
 {
     bp_engine_t *e = ctx;
+    int id = code >> 5;
+    if (code & 1) { /* a word some phrase needs: note it is here */
+        e->present[id] = e->gen;
+        return;
+    }
     const bp_matcher_t *m = &e->r->m[id];
     if (m->lit) {
         if (e->nanc == e->capanc) {
@@ -183,6 +188,7 @@ static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *
     if (e->gen == 0) { /* wrapped: forget old stamps */
         memset(e->stamp, 0, r->nm * sizeof *e->stamp);
         memset(e->ms, 0, r->nm * sizeof *e->ms);
+        memset(e->present, 0, (r->npresence + 1) * sizeof *e->present);
         e->gen = 1;
     }
     e->ncand = 0;
@@ -205,13 +211,16 @@ static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *
                 st->gen = e->gen;
                 st->last_end = 0;
                 st->done = 0;
+                /* a phrase runs only if each of its other words is somewhere in the text */
+                for (size_t k = 0; k < m->nneed && !st->done; k++)
+                    st->done = e->present[m->need_idx[k]] != e->gen;
             }
             if (st->done || pos < st->last_end)
                 continue;
             int rc;
             if (m->simple) {
                 size_t end = pos;
-                int f = match_simple(n->text, n->len, pos, strlen(m->lit), m->simple, &end);
+                int f = match_simple(n->text, n->len, pos, m->litlen, m->simple, &end);
                 if (f == 0)
                     continue;
                 if (f == 1) {
@@ -334,12 +343,26 @@ static int match_exclude(bp_engine_t *e, const bp_norm_t *n, size_t first)
 
 static int is_conjunction(const char *w, size_t n)
 {
-    static const char *const list[] = {"а", "но", "однако", "зато", "але", "проте", "but",
-                                       "however", "whereas", "while", "though", NULL};
-    for (size_t i = 0; list[i]; i++)
-        if (strlen(list[i]) == n && memcmp(list[i], w, n) == 0)
+    static const struct { const char *s; size_t n; } list[] = {
+        {"а", 2}, {"но", 4}, {"однако", 12}, {"зато", 8}, {"але", 6}, {"проте", 10},
+        {"but", 3}, {"however", 7}, {"whereas", 7}, {"while", 5}, {"though", 6}};
+    if (n > 12)
+        return 0;
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        if (list[i].n == n && memcmp(list[i].s, w, n) == 0)
             return 1;
     return 0;
+}
+
+/* Decodes the code point at t[*i] of valid UTF-8 (the normalized text), advancing *i. */
+static inline uint32_t match_cp(const char *t, size_t len, size_t *i)
+{
+    unsigned char c = (unsigned char)t[*i];
+    if (c < 0x80) {
+        (*i)++;
+        return c;
+    }
+    return bp_utf8_decode(t, len, i);
 }
 
 static int match_words(bp_engine_t *e, const bp_norm_t *n)
@@ -349,8 +372,8 @@ static int match_words(bp_engine_t *e, const bp_norm_t *n)
     size_t i = 0;
     while (i < n->len) {
         size_t at = i;
-        uint32_t cp = bp_utf8_decode(n->text, n->len, &i);
-        if (!bp_norm_is_word_cp(cp)) {
+        uint32_t cp = match_cp(n->text, n->len, &i);
+        if (cp < 0x80 ? !bp_norm_is_word_ascii((unsigned char)cp) : !bp_norm_is_word_cp(cp)) {
             if (cp == '.' || cp == '!' || cp == '?' || cp == ';' || cp == '\n' || cp == 0x2026)
                 sep_sentence = 1;
             else if (cp == ',' || cp == ':' || cp == 0x2014 || cp == 0x2013 || cp == '(' ||
@@ -361,8 +384,8 @@ static int match_words(bp_engine_t *e, const bp_norm_t *n)
         size_t ws = at;
         while (i < n->len) {
             size_t j = i;
-            uint32_t c2 = bp_utf8_decode(n->text, n->len, &j);
-            if (!bp_norm_is_word_cp(c2))
+            uint32_t c2 = match_cp(n->text, n->len, &j);
+            if (c2 < 0x80 ? !bp_norm_is_word_ascii((unsigned char)c2) : !bp_norm_is_word_cp(c2))
                 break;
             i = j;
         }

@@ -1,3 +1,3 @@
-# filters/module.mk — programs of the filter stage: the rule writers' tool (and bp-filter).
+# filters/module.mk — the rule writers' tool (bp-filter itself is declared in filter.mk).
 PROGRAMS += bp-rules
 bp-rules_MAIN := filters/rules_main.c

@@ -119,7 +119,8 @@ int bp_prefilter_build(bp_prefilter_t *p)
 {
     if (p->built)
         return 0;
-    qsort_r(p->lits, p->nlits, sizeof *p->lits, pf_cmp, p);
+    if (p->nlits)
+        qsort_r(p->lits, p->nlits, sizeof *p->lits, pf_cmp, p);
     for (int ki = 0; ki < PF_NK; ki++) {
         p->kmask[ki] = 0;
         memset(&p->kmask[ki], 0xFF, pf_klens[ki]);

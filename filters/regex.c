@@ -23,14 +23,13 @@ static const char *const endings_vowel[] = {
     "ами", "ями", "ові", "ой", "ей", "ою", "ею", "ом", "ем", "ам", "ям", "ах", "ях", "ью", "ов",
     "ев", "ів", "їв", "а", "я", "у", "ю", "ы", "и", "і", "ї", "е", "є", "о", "ь", "й", NULL};
 
-pcre2_code *bp_regex_compile(const char *src, size_t len, int anchored, char *err,
-                             size_t errlen)
+pcre2_code *bp_regex_compile(const char *src, size_t len, int flags, char *err, size_t errlen)
 {
     int ec = 0;
     PCRE2_SIZE off = 0;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, len,
                                    PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
-                                       (anchored ? PCRE2_ANCHORED : 0),
+                                       ((flags & BP_RE_ANCHORED) ? PCRE2_ANCHORED : 0),
                                    &ec, &off, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
@@ -38,7 +37,8 @@ pcre2_code *bp_regex_compile(const char *src, size_t len, int anchored, char *er
         snprintf(err, errlen, "bad regex at offset %zu: %s", (size_t)off, (char *)msg);
         return NULL;
     }
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without JIT it still works, slower */
+    if (!(flags & BP_RE_NOJIT))
+        (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without JIT it still works, slower */
     return re;
 }
 
@@ -194,10 +194,15 @@ static int regex_part(const bp_rules_t *r, bp_buf_t *b, const char *n, term_part
 
 char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
                          const bp_norm_opts_t *o, char **lit, size_t *litoff, int *simple,
-                         char *err, size_t errlen)
+                         char ***others, size_t *nothers, char *err, size_t errlen)
 {
+    char *plits[64] = {0};
     if (simple)
         *simple = 0;
+    if (others) {
+        *others = NULL;
+        *nothers = 0;
+    }
     bp_buf_t b = BP_BUF_INIT(16384), l = BP_BUF_INIT(BP_RULES_MAX_TERM),
              pl = BP_BUF_INIT(BP_RULES_MAX_TERM);
     char *copy = NULL, *n = NULL, *out = NULL;
@@ -241,7 +246,7 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
         goto nomem;
     /* the literal: the longest part's first segment (a short first word like «т» in «т банк»
      * would wake the rule on every post); *litoff bounds where it can start in a match */
-    size_t before = 0;
+    size_t before = 0, chosen = 0;
     *litoff = 0;
     for (size_t i = 0; i < np; i++) {
         size_t span = 0;
@@ -253,13 +258,29 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
         bp_buf_reset(&pl);
         if (regex_part(r, &b, n, parts[i], brand && !bang && !star, &pl, &span) < 0)
             goto nomem;
+        plits[i] = strndup(pl.data ? pl.data : "", pl.len);
+        if (!plits[i])
+            goto nomem;
         if (pl.len > l.len) {
             bp_buf_reset(&l);
             if (bp_buf_append(&l, pl.data, pl.len) < 0)
                 goto nomem;
             *litoff = before;
+            chosen = i;
         }
         before += span;
+    }
+    /* every other word's literal must be in the text too (at most 31 of them) */
+    if (others) {
+        *others = calloc(np, sizeof **others);
+        *nothers = 0;
+        if (!*others)
+            goto nomem;
+        for (size_t i = 0; i < np && *nothers < 31; i++)
+            if (i != chosen && plits[i][0]) {
+                (*others)[(*nothers)++] = plits[i];
+                plits[i] = NULL;
+            }
     }
     if (star && bp_buf_puts(&b, WORDCLASS "*") < 0)
         goto nomem;
@@ -276,6 +297,15 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
 nomem:
     snprintf(err, errlen, "out of memory or too long");
 done:
+    for (size_t i = 0; i < np; i++)
+        free(plits[i]);
+    if (!out && others && *others) {
+        for (size_t i = 0; i < *nothers; i++)
+            free((*others)[i]);
+        free(*others);
+        *others = NULL;
+        *nothers = 0;
+    }
     bp_buf_free(&b);
     bp_buf_free(&l);
     bp_buf_free(&pl);
@@ -412,6 +442,33 @@ static size_t lit_skip_class(const char *s, size_t i)
     return s[i] ? i + 1 : i;
 }
 
+/* A class of one character ("[б]", "[(]", "[\\.]"): copies it to ch and returns 1. */
+static int lit_single_class(const char *s, size_t i, char *ch, size_t *chn)
+{
+    size_t j = i + 1, n = 1;
+    unsigned char c = (unsigned char)s[j];
+    if (c == '^' || c == ']' || c == '[' || !c)
+        return 0;
+    if (c == '\\') {
+        unsigned char d = (unsigned char)s[j + 1];
+        if (!d || (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9') ||
+            d >= 0x80)
+            return 0;
+        j++;
+        c = d;
+    } else if (c >= 0xC0) {
+        n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    }
+    for (size_t k = 1; k < n; k++)
+        if (((unsigned char)s[j + k] & 0xC0) != 0x80)
+            return 0;
+    if (s[j + n] != ']')
+        return 0;
+    memcpy(ch, s + j, n);
+    *chn = n;
+    return 1;
+}
+
 /* Skips a (...) group starting at s[i] == '('; returns the index after ')'. */
 static size_t lit_skip_group(const char *s, size_t i)
 {
@@ -516,6 +573,8 @@ static size_t lit_seq(const char *s, size_t i, litset_t *best, int depth)
             }
             ch[chn++] = (char)d;
             i += 2;
+        } else if (c == '[' && lit_single_class(s, i, ch, &chn)) {
+            i = lit_skip_class(s, i); /* [б] or [(] is just that character */
         } else if (c == '[') {
             lit_offer_run(best, &run);
             i = lit_skip_class(s, i);

@@ -183,6 +183,10 @@ static void matcher_free(bp_matcher_t *m)
     for (size_t i = 0; i < m->nlits; i++)
         free(m->lits[i]);
     free(m->lits);
+    for (size_t i = 0; i < m->nneed; i++)
+        free(m->need[i]);
+    free(m->need);
+    free(m->need_idx);
 }
 
 int bp_rules_add_matcher(bp_rules_t *r, bp_matcher_t *m)
@@ -205,14 +209,18 @@ int bp_rules_compile_term(bp_rules_t *r, bp_matcher_t *m, const char *term, int 
                           const bp_norm_opts_t *o, char *err, size_t errlen)
 {
     size_t litoff = 0;
-    m->src = bp_regex_from_term(r, term, brand, o, &m->lit, &litoff, &m->simple, err, errlen);
+    m->src = bp_regex_from_term(r, term, brand, o, &m->lit, &litoff, &m->simple, &m->need,
+                                &m->nneed, err, errlen);
     if (!m->src)
         return -1;
     m->litoff = (uint32_t)litoff;
     char e2[300];
-    m->re = bp_regex_compile(m->src, strlen(m->src), 0, e2, sizeof e2);
+    /* with the prefilter, an anchored term only ever runs anchored: its unanchored copy
+     * (for running without the prefilter) needs no JIT, which halves the load time */
+    m->re = bp_regex_compile(m->src, strlen(m->src), litoff == 0 ? BP_RE_NOJIT : 0, e2,
+                             sizeof e2);
     if (m->re)
-        m->rea = bp_regex_compile(m->src, strlen(m->src), 1, e2, sizeof e2);
+        m->rea = bp_regex_compile(m->src, strlen(m->src), BP_RE_ANCHORED, e2, sizeof e2);
     if (!m->re || !m->rea) {
         snprintf(err, errlen, "cannot compile the generated pattern (%s)", e2);
         return -1;
@@ -311,8 +319,64 @@ static int rules_check_top(const char *dir, bp_buf_t *errors)
     return rc;
 }
 
+/* Gives every distinct need literal of a prefilter an index and registers it once (id with
+ * the low bit set): the scan then marks it present, however many phrases share it. */
+typedef struct presence { char *s; uint32_t idx; } presence_t;
+
+static int rules_presence(bp_rules_t *r, bp_prefilter_t *pf, int digits, presence_t **tab,
+                          size_t *cap)
+{
+    for (size_t i = 0; i < r->nm; i++) {
+        bp_matcher_t *m = &r->m[i];
+        if (m->digits != digits || !m->nneed)
+            continue;
+        m->need_idx = calloc(m->nneed, sizeof *m->need_idx);
+        if (!m->need_idx)
+            return -1;
+        for (size_t k = 0; k < m->nneed; k++) {
+            if (r->npresence * 2 + 2 >= *cap) { /* grow and rehash */
+                size_t nc = *cap ? *cap * 2 : 1024;
+                presence_t *nt = calloc(nc, sizeof *nt);
+                if (!nt)
+                    return -1;
+                for (size_t j = 0; j < *cap; j++) {
+                    if (!(*tab)[j].s)
+                        continue;
+                    unsigned long h = 5381;
+                    for (const char *c = (*tab)[j].s; *c; c++)
+                        h = h * 33 + (unsigned char)*c;
+                    size_t at = h & (nc - 1);
+                    while (nt[at].s)
+                        at = (at + 1) & (nc - 1);
+                    nt[at] = (*tab)[j];
+                }
+                free(*tab);
+                *tab = nt;
+                *cap = nc;
+            }
+            unsigned long h = 5381;
+            for (const char *c = m->need[k]; *c; c++)
+                h = h * 33 + (unsigned char)*c;
+            size_t at = h & (*cap - 1);
+            while ((*tab)[at].s && strcmp((*tab)[at].s, m->need[k]) != 0)
+                at = (at + 1) & (*cap - 1);
+            if (!(*tab)[at].s) {
+                (*tab)[at].s = m->need[k];
+                (*tab)[at].idx = (uint32_t)r->npresence++;
+                if (bp_prefilter_add(pf, m->need[k], strlen(m->need[k]),
+                                     (int)(((*tab)[at].idx << 5) | 1)) < 0)
+                    return -1;
+            }
+            m->need_idx[k] = (*tab)[at].idx;
+        }
+    }
+    return 0;
+}
+
 static int rules_finish(bp_rules_t *r)
 {
+    if (r->nm >= (1u << 25)) /* prefilter ids are matcher << 5 in an int */
+        return -1;
     r->pf = bp_prefilter_new();
     r->pf_digits = bp_prefilter_new();
     r->always = malloc((r->nm + 1) * sizeof *r->always);
@@ -322,12 +386,14 @@ static int rules_finish(bp_rules_t *r)
     for (size_t i = 0; i < r->nm; i++) {
         bp_matcher_t *m = &r->m[i];
         bp_prefilter_t *pf = m->digits ? r->pf_digits : r->pf;
+        m->litlen = m->lit ? (uint32_t)strlen(m->lit) : 0;
+        /* ids are matcher << 5 (the low bits are free for variants of the scheme) */
         if (m->lit && *m->lit) {
-            if (bp_prefilter_add(pf, m->lit, strlen(m->lit), (int)i) < 0)
+            if (bp_prefilter_add(pf, m->lit, strlen(m->lit), (int)(i << 5)) < 0)
                 return -1;
         } else if (m->nlits) {
             for (size_t k = 0; k < m->nlits; k++)
-                if (bp_prefilter_add(pf, m->lits[k], strlen(m->lits[k]), (int)i) < 0)
+                if (bp_prefilter_add(pf, m->lits[k], strlen(m->lits[k]), (int)(i << 5)) < 0)
                     return -1;
         } else {
             m->always = 1;
@@ -341,6 +407,17 @@ static int rules_finish(bp_rules_t *r)
         if (m->digits)
             r->has_digits = 1;
     }
+    presence_t *tab = NULL;
+    size_t cap = 0;
+    int prc = rules_presence(r, r->pf, 0, &tab, &cap);
+    free(tab); /* digits literals get their own indexes: the passes are separate */
+    tab = NULL;
+    cap = 0;
+    if (prc == 0)
+        prc = rules_presence(r, r->pf_digits, 1, &tab, &cap);
+    free(tab);
+    if (prc < 0)
+        return -1;
     if (bp_prefilter_build(r->pf) < 0 || bp_prefilter_build(r->pf_digits) < 0)
         return -1;
     return 0;

@@ -70,9 +70,10 @@ static int brand_add(bp_rules_t *r, int bi, bp_mkind_t kind, const bp_ynode_t *n
             rc = -1;
             if (m.src) {
                 char e2[300];
-                m.re = bp_regex_compile(m.src, strlen(m.src), 0, e2, sizeof e2);
+                m.re = bp_regex_compile(m.src, strlen(m.src), BP_RE_NOJIT, e2, sizeof e2);
                 if (m.re)
-                    m.rea = bp_regex_compile(m.src, strlen(m.src), 1, e2, sizeof e2);
+                    m.rea = bp_regex_compile(m.src, strlen(m.src), BP_RE_ANCHORED, e2,
+                                             sizeof e2);
                 if (m.re && m.rea) {
                     m.anchored = 1;
                     rc = 0;
@@ -118,7 +119,7 @@ static int brand_regex_list(const bp_ynode_t *l, const char *ctx, const char *ke
         char *lit = NULL;
         size_t litoff = 0;
         char *src = as_terms ? bp_regex_from_term(r, s, 1, &r->nopts, &lit, &litoff, NULL,
-                                                  err, sizeof err)
+                                                  NULL, NULL, err, sizeof err)
                              : bp_regex_fix_yo(s);
         pcre2_code *re = NULL;
         if (src)

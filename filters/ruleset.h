@@ -46,6 +46,10 @@ typedef struct bp_matcher {
     int anchored;     /* the regex starts with its prefilter literal: verified at each hit */
     uint32_t litoff;  /* terms: most bytes a match can have before the literal (0: anchored) */
     int simple;       /* 1: one plain word, 2: one word + any continuation; checked in C */
+    char **need;      /* literals of a phrase's other words: all must occur for it to run */
+    size_t nneed;
+    uint32_t *need_idx; /* their indexes among the rule set's presence literals */
+    uint32_t litlen;
     int digits;       /* runs on the digits-as-letters copy of the text */
     int always;       /* no literal could be extracted: runs on every post */
     double weight;    /* sentiment weight, or the factor of intensifiers/softeners */
@@ -135,6 +139,7 @@ struct bp_rules {
     int *always_digits;
     size_t nalways_digits;
     int has_digits;
+    size_t npresence;          /* distinct need literals (prefilter ids with the low bit set) */
     bp_policy_t policy;
     bp_norm_opts_t nopts, nopts_digits;
     char *endings_after_vowel, *endings_after_consonant; /* regex alternations */
@@ -203,6 +208,7 @@ struct bp_engine {
     size_t ncand;
     struct bp_anc { int m; uint32_t pos; } *anc; /* literal hits of terms: matcher, position */
     struct bp_mstate { uint32_t gen, last_end; int done; } *ms; /* per matcher, this pass */
+    uint32_t *present; /* per presence literal: the pass (gen) it was last seen in */
     size_t nanc, capanc;
     bp_word_t *words;
     size_t nwords, capwords;
@@ -266,19 +272,21 @@ int bp_policy_decide(const bp_rules_t *r, bp_result_t *res, const char *author_i
                      const char *author_handle);
 
 /* ---- regex.c: compiling terms into PCRE2 ---- */
-/* Compiles src (UTF, UCP, caseless, JIT; anchored: PCRE2_ANCHORED too). Returns the code, or
- * NULL with "bad regex at offset N: message" in err. */
-pcre2_code *bp_regex_compile(const char *src, size_t len, int anchored, char *err,
-                             size_t errlen);
+/* Compiles src (UTF, UCP, caseless; JIT unless BP_RE_NOJIT; BP_RE_ANCHORED: PCRE2_ANCHORED).
+ * Returns the code, or NULL with "bad regex at offset N: message" in err. */
+#define BP_RE_ANCHORED 1
+#define BP_RE_NOJIT 2
+pcre2_code *bp_regex_compile(const char *src, size_t len, int flags, char *err, size_t errlen);
 /* Builds the tolerant regex for a brand variant or near term (brand = 1: case endings,
  * separators optional) or for a lexicon term (brand = 0: no endings, separators required).
  * Handles '!' and '*' suffixes. *lit gets the prefilter literal (malloc'd: the first segment of
  * the longest word), *litoff the most bytes a match can have before it (0: every match starts
  * with it), *simple (may be NULL) 1 if the term is one plain word (a match is the literal
- * between word boundaries), 2 if one word with '*', else 0. Returns a malloc'd regex source, or NULL with the reason in err. */
+ * between word boundaries), 2 if one word with '*', else 0; *others (may be NULL) the literals
+ * of the other words, which every match also contains (malloc'd array of up to 31). Returns a malloc'd regex source, or NULL with the reason in err. */
 char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
                          const bp_norm_opts_t *o, char **lit, size_t *litoff, int *simple,
-                         char *err, size_t errlen);
+                         char ***others, size_t *nothers, char *err, size_t errlen);
 /* A handle: the normalized text matched as written, not inside a longer name. */
 char *bp_regex_from_handle(const char *handle, const bp_norm_opts_t *o, char **lit, char *err,
                            size_t errlen);
@@ -297,7 +305,7 @@ int bp_regex_endings_init(bp_rules_t *r);
 /* ---- prefilter.c: every rule literal found in one pass ---- */
 bp_prefilter_t *bp_prefilter_new(void);
 void bp_prefilter_free(bp_prefilter_t *p);
-/* Adds a literal that, when found, schedules matcher id. Returns 0 or -1. */
+/* Adds a literal; the scan reports id with each occurrence. Returns 0 or -1. */
 int bp_prefilter_add(bp_prefilter_t *p, const char *lit, size_t len, int id);
 /* Builds the automaton; no adds after this. Returns 0 or -1 (no memory). */
 int bp_prefilter_build(bp_prefilter_t *p);

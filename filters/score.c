@@ -29,7 +29,11 @@ static int score_caps(const char *t, size_t len)
 {
     size_t i = 0, up = 0, low = 0;
     while (i < len) {
-        uint32_t c = bp_utf8_decode(t, len, &i);
+        uint32_t c = (unsigned char)t[i];
+        if (c < 0x80)
+            i++;
+        else
+            c = bp_utf8_decode(t, len, &i);
         if ((c >= 'A' && c <= 'Z') || (c >= 0x410 && c <= 0x42F) || (c >= 0x400 && c <= 0x40F) ||
             c == 0x490)
             up++;

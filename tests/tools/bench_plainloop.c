@@ -4,7 +4,8 @@
  * match), and for every post of a JSONL corpus parses it and runs every regex over its text:
  * no normalization, no prefilter. Posts with a brand match are written out. Prints posts/s.
  *
- *   bench_plainloop RULES_DIR CORPUS.jsonl [OUT.jsonl] */
+ *   bench_plainloop RULES_DIR CORPUS.jsonl [OUT.jsonl [MAX_POSTS]]
+ * (it is slow: MAX_POSTS limits the run; the rate is per post either way) */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <dirent.h>
 #include <jansson.h>
@@ -112,13 +113,14 @@ int main(int argc, char **argv)
 {
     if (argc < 3 || !strcmp(argv[1], "--help")) {
         fprintf(argc < 3 ? stderr : stdout,
-                "usage: bench_plainloop RULES_DIR CORPUS.jsonl [OUT.jsonl]\n");
+                "usage: bench_plainloop RULES_DIR CORPUS.jsonl [OUT.jsonl [MAX_POSTS]]\n");
         return argc < 3 ? 2 : 0;
     }
     plain_dir(argv[1], "brands", 1);
     plain_dir(argv[1], "lexicon", 0);
     FILE *in = fopen(argv[2], "r");
     FILE *out = argc > 3 ? fopen(argv[3], "w") : NULL;
+    long max = argc > 4 ? atol(argv[4]) : 0;
     if (!in || (argc > 3 && !out) || !nres) {
         fprintf(stderr, "bench_plainloop: cannot open the corpus or the output, or no rules\n");
         return 1;
@@ -131,7 +133,7 @@ int main(int argc, char **argv)
     ssize_t n;
     long posts = 0, matched = 0;
     int64_t t0 = bp_mono_ms();
-    while ((n = getline(&line, &cap, in)) > 0) {
+    while ((max <= 0 || posts < max) && (n = getline(&line, &cap, in)) > 0) {
         json_t *p = json_loadb(line, (size_t)n, 0, NULL);
         const char *t = json_string_value(json_object_get(p, "text"));
         posts++;

@@ -279,8 +279,11 @@ TEST(several_brands)
     m = judge("Билайн спасибо. МТС ненавижу");
     CHECK_STR(brand_label(m, "beeline"), "positive");
     CHECK_STR(brand_label(m, "mts"), "negative");
-    /* the policy judges the worst brand */
+    /* the policy judges the worst brand, and only that brand's team is alerted */
     CHECK(has_reason(m, "negative:-3"));
+    CHECK(json_is_true(json_object_get(m, "alert")));
+    const json_t *ab = json_object_get(m, "alert_brands");
+    CHECK(json_array_size(ab) == 1 && strcmp(json_string_value(json_array_get(ab, 0)), "mts") == 0);
     json_decref(m);
 }
 

@@ -117,6 +117,9 @@ TEST(literal_extraction)
     lit_is("ab{2,5}cdef", "bbcdef");
     lit_is("!{3,}", "!!!");
     lit_is("(?=abc)x", NULL);           /* lookarounds are not required text */
+    lit_is("\\bе[б]\\w*(?:ан|ат)", "еб"); /* a one-character class is that character */
+    lit_is("[(]{2,}x", "((x");
+    lit_is("[^a]bcd", "bcd");
 }
 
 /* The set of literals of pat, sorted into one comma-separated string. */
@@ -155,37 +158,37 @@ TEST(variant_regexes)
     char err[256], *lit = NULL;
     size_t off = 99;
     int simple = -1;
-    char *src = bp_regex_from_term(r, "Альфа Банк", 1, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    char *src = bp_regex_from_term(r, "Альфа Банк", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
     CHECK(src != NULL);
     CHECK_STR(lit, "альф"); /* the stem: the final vowel takes the case endings */
     CHECK_INT(off, 0);
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "т банк", 1, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    src = bp_regex_from_term(r, "т банк", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
     CHECK_STR(lit, "банк"); /* the longest word, somewhere after the start */
     CHECK(off >= 2 && off < 40);
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "мтс!", 1, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    src = bp_regex_from_term(r, "мтс!", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
     CHECK(src && strstr(src, "ами") == NULL); /* '!': no endings */
     CHECK_STR(lit, "мтс");
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "ужасн*", 0, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    src = bp_regex_from_term(r, "ужасн*", 0, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
     CHECK(src && strstr(src, "ужасн[\\p{L}\\p{N}_]*") != NULL);
     CHECK_INT(simple, 2);
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "Ненавижу", 0, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    src = bp_regex_from_term(r, "Ненавижу", 0, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
     CHECK_INT(simple, 1);
     CHECK_STR(lit, "ненавижу");
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "приватбанк", 1, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    src = bp_regex_from_term(r, "приватбанк", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
     CHECK_INT(simple, 0); /* a brand word takes case endings: the regex decides */
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "у*жас", 0, &r->nopts, &lit, &off, &simple, err, sizeof err);
+    src = bp_regex_from_term(r, "у*жас", 0, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
     CHECK(src == NULL);
     CHECK_STR(err, "'*' is only allowed at the end");
     free(lit);
