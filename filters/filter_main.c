@@ -244,8 +244,10 @@ static int filter_handle(filter_kafka_t *fk, const rd_kafka_message_t *m, bp_inf
         json_t *cand = NULL;
         char cerr[256];
         int crc = bp_engine_judge(fk->shadow.engine, post, &cand, cerr, sizeof cerr);
+        uint64_t before = fk->st.shadow_disagree;
         if (crc >= 0 && rc >= 0)
             filter_shadow_compare(post, mention, cand, &fk->st);
+        bp_counter_add(fk->m_shadow, fk->st.shadow_disagree - before);
         json_decref(cand);
     }
     if (rc < 0) {
@@ -326,6 +328,12 @@ static int filter_run_kafka(filter_cfg_t *cfg)
     fk.m_mentions = bp_metrics_counter(fk.mx, "bp_mentions_total", "Mentions written", NULL);
     fk.m_dead = bp_metrics_counter(fk.mx, "bp_deadlettered_total", "Records dead-lettered", "stage", "filter", NULL);
     fk.h_proc = bp_metrics_hist(fk.mx, "bp_processing_seconds", "Time to judge one post", NULL, 0, NULL);
+    fk.m_reload_ok = bp_metrics_counter(fk.mx, "bp_rules_reloads_total", "Rule set reloads",
+                                        "result", "ok", NULL);
+    fk.m_reload_refused = bp_metrics_counter(fk.mx, "bp_rules_reloads_total", "Rule set reloads",
+                                             "result", "refused", NULL);
+    fk.m_shadow = bp_metrics_counter(fk.mx, "bp_shadow_disagreements_total",
+                                     "Posts the shadow rule set judged differently", NULL);
     bp_kafka_set_stats(bp_metrics_rdkafka_stats_cb, fk.mx, 15000);
     bp_consumer_hooks_t hooks = {filter_on_assign, NULL, fk.mx};
     fk.prod = bp_producer_new(&cfg->common.kafka, "bp-filter", err, sizeof err);
@@ -373,9 +381,12 @@ static int filter_run_kafka(filter_cfg_t *cfg)
         int forced = bp_reload;
         if (forced || (cfg->reload_check_ms > 0 && now >= next_check)) {
             bp_reload = 0;
+            uint64_t ok0 = fk.st.reloads, bad0 = fk.st.reload_failures;
             ruleslot_maybe_reload(&fk.live, cfg->rules_dir, "live", forced, &fk.st);
             if (*cfg->shadow_dir)
                 ruleslot_maybe_reload(&fk.shadow, cfg->shadow_dir, "shadow", forced, &fk.st);
+            bp_counter_add(fk.m_reload_ok, fk.st.reloads - ok0);
+            bp_counter_add(fk.m_reload_refused, fk.st.reload_failures - bad0);
             next_check = now + cfg->reload_check_ms;
         }
         if (now >= next_stats) {
