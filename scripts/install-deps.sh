@@ -7,7 +7,7 @@ PACKAGES=(
   gcc make pkg-config
   librdkafka-dev libpcre2-dev libjansson-dev libyaml-dev libcurl4-openssl-dev
   libmicrohttpd-dev libexpat1-dev libssl-dev
-  python3 python3-aiosmtpd
+  python3 python3-aiosmtpd curl
 )
 # extra packages a feature's tests need can be listed in scripts/deps-extra.txt (one per line)
 here=$(cd "$(dirname "$0")" && pwd)
