@@ -34,7 +34,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wno-unused-parameter \
-           -Icommon -Ifilters -Icollectors -Ialerter -Ireplay -DBP_VERSION='"$(VERSION)"' $(SANFLAGS)
+           -Icommon -Ifilters -Icollectors -Ialerter -Ireplay -Itools -DBP_VERSION='"$(VERSION)"' $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 
 PROGRAMS :=

@@ -66,6 +66,8 @@ static const bp_cfg_entry_t ach_email_table[] = {
     E_("username", BP_CFG_STR, "", username, "SMTP user, empty for none"),
     E_("password", BP_CFG_SECRET, NULL, password, "SMTP password: {env: VAR} or {file: PATH}"),
     E_("starttls", BP_CFG_BOOL, "false", starttls, "require STARTTLS on smtp://"),
+    E_("ca_file", BP_CFG_STR, "", ca_file, "CA certificates to verify the server with "
+                                           "(default: the system's)"),
     E_("subject", BP_CFG_STR, "", tpl_subject, "subject template"),
     {NULL}};
 
@@ -551,6 +553,16 @@ static const bp_cfg_entry_t alert_incident_table[] = {
        "an incident without new alerts for this long is resolved"),
     {NULL}};
 
+static const bp_cfg_entry_t alert_spike_table[] = {
+    T_("factor", BP_CFG_DOUBLE, "0", spike_factor,
+       "an hour with this many times a brand's usual alerts for that hour is a spike, e.g. 3 "
+       "(0 = off)"),
+    T_("min_volume", BP_CFG_INT, "10", spike_min_volume,
+       "fewer alerts than this in the hour are never a spike"),
+    T_("cooldown", BP_CFG_DURATION, "6h", spike_cooldown_ms, "least time between two spike "
+                                                             "incidents of a brand"),
+    {NULL}};
+
 static const bp_cfg_entry_t alert_digest_table[] = {
     T_("every", BP_CFG_DURATION, "15m", digest_every_ms, "how often digests are sent"),
     T_("priorities", BP_CFG_STRLIST, NULL, digest_priorities,
@@ -574,6 +586,8 @@ static const bp_cfg_entry_t alert_table[] = {
      NULL, NULL, 0},
     {"incident", BP_CFG_SECTION, NULL, 0, "bursts into incidents", alert_incident_table, NULL,
      NULL, 0},
+    {"spike", BP_CFG_SECTION, NULL, 0, "negative-volume spikes against the usual hourly level",
+     alert_spike_table, NULL, NULL, 0},
     {"digest", BP_CFG_SECTION, NULL, 0, "digests of low-priority and rate-limited alerts",
      alert_digest_table, NULL, NULL, 0},
     {"ack", BP_CFG_SECTION, NULL, 0, "acknowledgement HTTP API", alert_ack_table, NULL, NULL, 0},

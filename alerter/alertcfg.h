@@ -50,6 +50,7 @@ typedef struct ach_cfg {
     char *username;
     char *password;          /* secret */
     int starttls;            /* require STARTTLS on smtp:// */
+    char *ca_file;           /* CA bundle to verify the SMTP server with, "" = system */
     /* pagerduty */
     char *routing_key;       /* secret */
     char *severity;          /* default severity when not derived from priority */
@@ -116,6 +117,10 @@ typedef struct alert_cfg {
     long long incident_samples;
     int64_t incident_update_ms;
     int64_t incident_quiet_ms;  /* resolved after this long without new alerts */
+    /* spikes of a brand's negative volume */
+    double spike_factor;           /* 0 = off */
+    long long spike_min_volume;
+    int64_t spike_cooldown_ms;
     /* digests */
     int64_t digest_every_ms;
     bp_strlist_t digest_priorities; /* these priorities are batched into digests */

@@ -18,11 +18,13 @@
 #include "inbox.h"
 #include "incident.h"
 #include "log.h"
+#include "metrics.h"
 #include "model.h"
 #include "rebuild.h"
 #include "retryq.h"
 #include "route.h"
 #include "sig.h"
+#include "spike.h"
 #include "timeutil.h"
 
 #define ALERTER_BATCH 200 /* messages handled before the dedup journal is synced */
@@ -42,12 +44,20 @@ struct alerter {
     aq_job_t *ready, **ready_tail; /* queued durably, waiting for the dedup sync to dispatch */
     incidents_t *inc;
     escalate_t *esc;
+    spike_t *spike;
+    char spike_path[4096];
     ackapi_t *ack;
     inbox_t *inbox;                /* actions from the ack API and Telegram buttons */
     digest_bucket_t *buckets;      /* per channel */
     aq_job_t **digests;            /* per channel: the digest being filled (stored, not sent) */
     char esc_path[4096];
-    int64_t last_tick, last_publish;
+    int64_t last_tick, last_publish, last_spike_save;
+    /* metrics (docs/metrics.md); every handle may be NULL */
+    bp_metrics_t *m;
+    bp_counter_t *m_in, *m_dl;
+    bp_counter_t **m_sent, **m_failed;
+    bp_hist_t **m_delivery;
+    bp_gauge_t *m_retry_depth, *m_incidents;
     int fatal;
     int stopping; /* the workers are gone: retries are stored for the next start */
     alerter_stats_t st;
@@ -69,6 +79,12 @@ char *alerter_alert_id(const char *post_id, char *out)
 }
 
 const alerter_stats_t *alerter_stats(const alerter_t *a) { return &a->st; }
+
+static void alerter_suppressed(alerter_t *a, const char *reason)
+{
+    bp_counter_inc(bp_metrics_counter(a->m, "bp_alerts_suppressed_total",
+                                      "Alerts not sent on their own", "reason", reason, NULL));
+}
 
 /* ---- bp.deliveries ---- */
 
@@ -102,6 +118,8 @@ static int alerter_record(alerter_t *a, aq_job_t *job, const char *result, int j
         return -1;
     if (bp_json_int(msg, "level") > 0)
         json_object_set_new(r, "level", json_integer(bp_json_int(msg, "level")));
+    if (*bp_json_str(msg, "dedup_key"))
+        json_object_set_new(r, "dedup_key", json_string(bp_json_str(msg, "dedup_key")));
     char *s = bp_json_dump(r);
     json_decref(r);
     if (!s)
@@ -167,6 +185,7 @@ static void alerter_deadletter(alerter_t *a, aq_job_t *job)
         k->a = a;
         k->job = job;
         a->st.dead_lettered++;
+        bp_counter_inc(a->m_dl);
     }
     free(val);
 }
@@ -175,9 +194,26 @@ static void alerter_deadletter(alerter_t *a, aq_job_t *job)
 static void alerter_finish(alerter_t *a, aq_job_t *job)
 {
     const ach_cfg_t *ch = job->chan >= 0 ? &a->cfg->channels[job->chan] : NULL;
+    if (job->attempt > 0)
+        bp_gauge_add(a->m_retry_depth, -1); /* a retry came back */
     job->attempt++;
+    if (job->res.code != CH_OK && job->chan >= 0)
+        bp_counter_inc(a->m_failed[job->chan]);
     if (job->res.code == CH_OK) {
         a->st.delivered++;
+        if (job->chan >= 0) {
+            bp_counter_inc(a->m_sent[job->chan]);
+            bp_hist_observe_since_ms(a->m_delivery[job->chan], job->created_ms);
+        }
+        const json_t *al = json_object_get(job->msg, "alert");
+        int64_t pub = 0;
+        if (json_is_object(al) && job->attempt >= 1 &&
+            bp_time_parse_rfc3339(bp_json_str(al, "published_at"), &pub) == 0)
+            bp_hist_observe_since_ms(
+                bp_metrics_hist(a->m, "bp_freshness_seconds", "From published_at to done", NULL,
+                                0, "stage", "delivered", "source", bp_json_str(al, "source"),
+                                NULL),
+                pub);
         bp_info("delivered %s to %s (%s, attempt %d)", job->alert_id, job->channel,
                 job->res.detail, job->attempt);
         job->sent = 1;
@@ -197,6 +233,7 @@ static void alerter_finish(alerter_t *a, aq_job_t *job)
             delay = job->res.retry_after_ms;
         job->next_ms = bp_now_ms() + delay;
         a->st.retried++;
+        bp_gauge_add(a->m_retry_depth, 1);
         bp_warn("delivery of %s to %s failed (%s), attempt %d of %lld; retrying in %lld ms",
                 job->alert_id, job->channel, job->res.detail, job->attempt, ch->retries + 1LL,
                 (long long)delay);
@@ -222,6 +259,7 @@ static void alerter_deadletter_input(alerter_t *a, bp_inflight_t *tok, const rd_
                                      const char *reason)
 {
     a->st.malformed++;
+    bp_counter_inc(a->m_dl);
     bp_inflight_hold(tok);
     if (bp_deadletter(a->prod, a->cfg->common.topics.deadletter, "alert", reason,
                       rd_kafka_topic_name(m->rkt), m->partition, m->offset, NULL, m->key,
@@ -262,13 +300,21 @@ static json_t *alerter_message(alerter_t *a, json_t *alert, const char *alert_id
     char deadline[BP_TIME_BUFSZ];
     bp_time_format_rfc3339(deadline_ms, deadline);
     const json_t *brands = json_object_get(alert, "brands");
-    const char *brand = json_string_value(json_array_get(brands, 0));
+    const char *first = json_string_value(json_array_get(brands, 0));
+    const char *brand = json_string_value(json_object_get(alert, "alert_brand"));
+    if (!brand)
+        brand = first;
     const char *route = rr->route >= 0 ? a->cfg->routes[rr->route].name : "";
     json_t *msg = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:O}", "kind", "alert",
                             "alert_id", alert_id, "post_id", bp_json_str(alert, "id"), "brand",
                             brand ? brand : "", "priority", bp_json_str(alert, "priority"),
                             "route", route ? route : "", "deadline", deadline, "similar", 0,
                             "level", 0, "alert", alert);
+    if (msg && first && brand && strcmp(brand, first) != 0) { /* see alerter_handle */
+        char key[512];
+        snprintf(key, sizeof key, "%s#%s", bp_json_str(alert, "id"), brand);
+        json_object_set_new(msg, "dedup_key", json_string(key));
+    }
     if (msg && m) {
         json_t *o = json_pack("{s:s, s:i, s:I}", "topic", rd_kafka_topic_name(m->rkt),
                               "partition", (int)m->partition, "offset", (json_int_t)m->offset);
@@ -334,10 +380,48 @@ static int alerter_hold(alerter_t *a, int chan, json_t *alert, const char *alert
         return bp_error("retry queue: cannot store the digest for %s: %s", ch->name,
                         strerror(errno));
     a->st.digested++;
+    alerter_suppressed(a, low ? "digest" : "rate_limited");
     const char *brand = json_string_value(json_array_get(json_object_get(alert, "brands"), 0));
     alerter_note(a, alert_id, bp_json_str(alert, "id"), brand ? brand : "", ch->name, "held",
                  low ? "low priority: in the next digest" : "rate limit: in the next digest");
     return 0;
+}
+
+/* Tracks a delivered alert or incident for acknowledgement and escalation, remembering the
+ * channels it went to (a later acknowledgement is passed on to PagerDuty). */
+static void alerter_track(alerter_t *a, const char *id, json_t *msg, const route_result_t *rr,
+                          int64_t deadline_ms, int64_t now)
+{
+    json_t *names = json_array();
+    for (size_t i = 0; names && i < rr->nchans; i++)
+        json_array_append_new(names, json_string(a->cfg->channels[rr->chans[i]].name));
+    json_object_set_new(msg, "channels", names ? names : json_array());
+    escalate_track(a->esc, id, msg, rr->esc_route, deadline_ms, now);
+}
+
+/* An acknowledged or resolved alert is acknowledged / resolved on the PagerDuty channels it
+ * went to, with the same dedup_key. */
+static int alerter_pass_on(alerter_t *a, const char *id, inbox_action_t action)
+{
+    const json_t *m = escalate_msg(a->esc, id);
+    size_t i;
+    json_t *n;
+    int rc = 0;
+    json_array_foreach(json_object_get(m, "channels"), i, n)
+    {
+        int c = alertcfg_channel_index(a->cfg, json_string_value(n) ? json_string_value(n) : "");
+        if (c < 0 || a->cfg->channels[c].type != ACH_PAGERDUTY)
+            continue;
+        const char *kind = action == INBOX_ACK ? "ack" : "resolve";
+        json_t *msg = json_pack("{s:s, s:s, s:s}", "kind", kind, "alert_id", id, "brand",
+                                bp_json_str(m, "brand"));
+        if (!msg)
+            return bp_error("out of memory");
+        if (rc == 0)
+            rc = alerter_queue(a, msg, id, c, kind);
+        json_decref(msg);
+    }
+    return rc;
 }
 
 static int alerter_is_digest_priority(const alerter_t *a, const json_t *alert)
@@ -354,6 +438,7 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
     if (!tok)
         return bp_error("out of memory");
     a->st.consumed++;
+    bp_counter_inc(a->m_in);
     char err[512];
     json_t *alert = bp_post_parse(m->payload, m->len, err, sizeof err);
     if (!alert) {
@@ -363,14 +448,25 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
     }
     int rc = 0;
     json_t *msg = NULL;
-    const char *post_id = bp_json_str(alert, "id");
-    const char *brand = json_string_value(json_array_get(json_object_get(alert, "brands"), 0));
+    /* One post may alert several brands' teams (bp-filter writes one record per brand in
+     * alert_brands, keyed by brand). The first brand keeps the post id as its dedup key and
+     * alert id; another brand's record uses "post_id#brand", so it is neither dropped as a
+     * duplicate nor confused with the first. */
+    const char *first = json_string_value(json_array_get(json_object_get(alert, "brands"), 0));
+    const char *brand = json_string_value(json_object_get(alert, "alert_brand"));
     if (!brand)
-        brand = "";
+        brand = first ? first : "";
+    char post_key[512];
+    if (first && strcmp(brand, first) != 0)
+        snprintf(post_key, sizeof post_key, "%s#%s", bp_json_str(alert, "id"), brand);
+    else
+        snprintf(post_key, sizeof post_key, "%s", bp_json_str(alert, "id"));
+    const char *post_id = post_key;
     char alert_id[24];
     alerter_alert_id(post_id, alert_id);
     if (dedup_seen(a->dedup, post_id)) {
         a->st.duplicates++;
+        alerter_suppressed(a, "duplicate");
         bp_info("post %s was already alerted; skipped", post_id);
         goto done;
     }
@@ -388,6 +484,7 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
         snprintf(detail, sizeof detail, "silenced by %s until %s: %s", sil->by, sil->until,
                  sil->why);
         a->st.silenced++;
+        alerter_suppressed(a, "silenced");
         bp_info("alert %s (post %s): %s", alert_id, post_id, detail);
         alerter_note(a, alert_id, post_id, brand, "", "silenced", detail);
         goto mark;
@@ -395,9 +492,24 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
     char ref[40];
     inc_out_t out;
     memset(&out, 0, sizeof out);
+    if (spike_add(a->spike, alert, &rr, now, &out)) {
+        a->st.incidents++;
+        bp_warn("incident %s: %s: %s", out.alert_id, brand, bp_json_str(out.msg, "reason"));
+        alerter_set_ack_url(a, out.msg, out.alert_id);
+        rc = alerter_queue_out(a, &out);
+        if (rc == 0)
+            alerter_track(a, out.alert_id, out.msg, &rr, now + rr.sla_ms, now);
+        json_decref(out.msg);
+        memset(&out, 0, sizeof out);
+        if (rc != 0)
+            goto done;
+        if (spike_save(a->spike, a->spike_path) != 0)
+            bp_warn("cannot save %s: %s", a->spike_path, strerror(errno));
+    }
     inc_verdict_t v = incidents_add(a->inc, alert, alert_id, &rr, now, ref, &out);
     if (v == INC_FOLDED || v == INC_ABSORBED) {
         a->st.folded++;
+        alerter_suppressed(a, v == INC_FOLDED ? "folded" : "incident");
         char detail[96];
         snprintf(detail, sizeof detail, "counted in %s", ref);
         bp_info("alert %s (post %s): %s into %s", alert_id, post_id,
@@ -413,7 +525,8 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
         alerter_set_ack_url(a, out.msg, ref);
         rc = alerter_queue_out(a, &out);
         if (rc == 0)
-            escalate_track(a->esc, ref, out.msg, rr.esc_route, now + rr.sla_ms, now);
+            alerter_track(a, ref, out.msg, &rr, now + rr.sla_ms, now);
+        alerter_suppressed(a, "incident");
         alerter_note(a, alert_id, post_id, brand, "", "grouped", ref);
         json_decref(out.msg);
         goto mark;
@@ -440,7 +553,7 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
             queued++;
     }
     if (rc == 0 && queued > 0)
-        escalate_track(a->esc, alert_id, msg, rr.esc_route, deadline_ms, now);
+        alerter_track(a, alert_id, msg, &rr, deadline_ms, now);
 mark:
     if (rc == 0 && dedup_add(a->dedup, post_id) != 0)
         rc = bp_error("dedup: cannot add %s", post_id);
@@ -475,8 +588,11 @@ static int alerter_tick(alerter_t *a, int64_t now)
                     inbox_action_name(ev.action), ev.id, ev.by);
             continue;
         }
-        if (ev.action != INBOX_SNOOZE)
+        if (ev.action != INBOX_SNOOZE) {
             a->st.acked++;
+            if (alerter_pass_on(a, ev.id, ev.action) != 0)
+                return -1;
+        }
         bp_info("%s %s", ev.id, detail);
         alerter_note(a, ev.id, "", "", ev.via,
                      ev.action == INBOX_SNOOZE ? "snoozed"
@@ -500,6 +616,13 @@ static int alerter_tick(alerter_t *a, int64_t now)
     n = escalate_tick(a->esc, now, out, ALERTER_MAX_OUT);
     for (size_t i = 0; i < n; i++) {
         a->st.escalated++;
+        {
+            const json_t *em = escalate_msg(a->esc, out[i].alert_id);
+            const char *route = bp_json_str(em, "route");
+            bp_counter_inc(bp_metrics_counter(a->m, "bp_escalations_total",
+                                              "Escalations fired because nobody acknowledged",
+                                              "route", *route ? route : "-", NULL));
+        }
         bp_warn("%s not acknowledged in time: escalating (%s) to %zu channel(s)", out[i].alert_id,
                 out[i].tag, out[i].nchans);
         if (rc == 0)
@@ -516,10 +639,20 @@ static int alerter_tick(alerter_t *a, int64_t now)
         *a->ready_tail = j;
         a->ready_tail = &j->next;
     }
-    if (a->ack && now - a->last_publish >= 1000) {
-        json_t *doc = json_pack("{s:o, s:o}", "alerts", escalate_list(a->esc), "incidents",
-                                incidents_list(a->inc));
-        ackapi_publish(a->ack, doc);
+    if (a->cfg->spike_factor > 0 && now - a->last_spike_save >= 60000) {
+        if (spike_save(a->spike, a->spike_path) != 0)
+            bp_warn("cannot save %s: %s", a->spike_path, strerror(errno));
+        a->last_spike_save = now;
+    }
+    if (now - a->last_publish >= 1000) {
+        json_t *open = incidents_list(a->inc);
+        bp_gauge_set(a->m_incidents, (double)json_array_size(open));
+        json_decref(open);
+    }
+    if (now - a->last_publish >= 1000) {
+        if (a->ack)
+            ackapi_publish(a->ack, json_pack("{s:o, s:o}", "alerts", escalate_list(a->esc),
+                                             "incidents", incidents_list(a->inc)));
         a->last_publish = now;
     }
     return rc;
@@ -564,6 +697,8 @@ static int alerter_resume(alerter_t *a)
             continue;
         }
         resent++;
+        if (j->attempt > 0)
+            bp_gauge_add(a->m_retry_depth, 1);
         dispatch_submit(a->disp, j); /* an unknown channel comes back as a failure */
     }
     if (n > 0)
@@ -577,6 +712,7 @@ static void alerter_on_assign(void *opaque, const rd_kafka_topic_partition_list_
 {
     alerter_t *a = opaque;
     (void)parts;
+    bp_metrics_set_ready(a->m, 1);
     if (!a->cfg->dedup_rebuild)
         return;
     char err[512];
@@ -617,6 +753,33 @@ alerter_t *alerter_new(const alert_cfg_t *cfg, char *err, size_t errlen)
     a->ready_tail = &a->ready;
     char path[4096];
     bp_http_global_init();
+    a->m = bp_metrics_start("bp-alert", cfg->common.metrics_listen, err, errlen);
+    if (!a->m)
+        goto fail;
+    bp_kafka_set_stats(bp_metrics_rdkafka_stats_cb, a->m, 15000);
+    a->m_in = bp_metrics_counter(a->m, "bp_alerts_in_total", "Records read from bp.alerts", NULL);
+    a->m_dl = bp_metrics_counter(a->m, "bp_deadlettered_total", "Records sent to bp.deadletter",
+                                 "stage", "alert", NULL);
+    a->m_retry_depth = bp_metrics_gauge(a->m, "bp_retry_queue_depth",
+                                        "Deliveries waiting for a retry", NULL);
+    a->m_incidents = bp_metrics_gauge(a->m, "bp_incidents_open", "Open incidents", NULL);
+    a->m_sent = calloc(cfg->nchannels, sizeof *a->m_sent);
+    a->m_failed = calloc(cfg->nchannels, sizeof *a->m_failed);
+    a->m_delivery = calloc(cfg->nchannels, sizeof *a->m_delivery);
+    if (!a->m_sent || !a->m_failed || !a->m_delivery) {
+        bp_seterr(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->nchannels; i++) {
+        const char *n = cfg->channels[i].name;
+        a->m_sent[i] = bp_metrics_counter(a->m, "bp_alerts_sent_total",
+                                          "Deliveries that succeeded", "channel", n, NULL);
+        a->m_failed[i] = bp_metrics_counter(a->m, "bp_alerts_failed_total",
+                                            "Delivery attempts that failed", "channel", n, NULL);
+        a->m_delivery[i] = bp_metrics_hist(a->m, "bp_delivery_seconds",
+                                           "From reading the alert to the channel's ack", NULL,
+                                           0, "channel", n, NULL);
+    }
     a->dedup = dedup_open(cfg->state_dir, (size_t)cfg->dedup_size, err, errlen);
     if (!a->dedup)
         goto fail;
@@ -630,7 +793,8 @@ alerter_t *alerter_new(const alert_cfg_t *cfg, char *err, size_t errlen)
     a->inc = incidents_new(cfg);
     a->esc = escalate_new(cfg);
     a->inbox = inbox_new();
-    if (!a->inbox || !a->chans || !a->buckets || !a->digests || !a->inc || !a->esc) {
+    a->spike = spike_new(cfg);
+    if (!a->inbox || !a->spike || !a->chans || !a->buckets || !a->digests || !a->inc || !a->esc) {
         bp_seterr(err, errlen, "out of memory");
         goto fail;
     }
@@ -640,6 +804,9 @@ alerter_t *alerter_new(const alert_cfg_t *cfg, char *err, size_t errlen)
             goto fail;
         a->nchans = i + 1;
     }
+    snprintf(a->spike_path, sizeof a->spike_path, "%s/spike.json", cfg->state_dir);
+    if (spike_load(a->spike, a->spike_path, err, errlen) != 0)
+        goto fail;
     snprintf(a->esc_path, sizeof a->esc_path, "%s/open.json", cfg->state_dir);
     if (escalate_load(a->esc, a->esc_path, err, errlen) != 0)
         goto fail;
@@ -675,6 +842,7 @@ int alerter_run(alerter_t *a)
     int64_t last_sync = bp_mono_ms();
     int batch = 0;
     while (bp_running && !a->fatal) {
+        bp_metrics_heartbeat(a->m);
         rd_kafka_message_t *m = bp_consumer_poll(a->cons, batch ? 0 : 20);
         if (m) {
             if (alerter_handle(a, m) != 0)
@@ -714,6 +882,7 @@ void alerter_free(alerter_t *a)
     if (!a)
         return;
     /* jobs a worker attempted are finished (marked sent, recorded); the rest stay on disk */
+    bp_metrics_set_ready(a->m, 0);
     aq_job_t *left = dispatch_stop(a->disp);
     a->disp = NULL;
     a->stopping = 1;
@@ -740,6 +909,9 @@ void alerter_free(alerter_t *a)
         bp_warn("cannot save %s: %s", a->esc_path, strerror(errno));
     escalate_free(a->esc);
     incidents_free(a->inc);
+    if (a->spike && a->cfg->spike_factor > 0 && spike_save(a->spike, a->spike_path) != 0)
+        bp_warn("cannot save %s: %s", a->spike_path, strerror(errno));
+    spike_free(a->spike);
     if (a->cons)
         bp_consumer_close(a->cons); /* flushes the producer, commits */
     if (a->prod) {
@@ -753,5 +925,9 @@ void alerter_free(alerter_t *a)
     dedup_close(a->dedup);
     retryq_close(a->q);
     inbox_free(a->inbox);
+    free(a->m_sent);
+    free(a->m_failed);
+    free(a->m_delivery);
+    bp_metrics_free(a->m); /* last: handles above belong to it */
     free(a);
 }

@@ -148,6 +148,8 @@ static int channel_email_send(channel_t *ch, const json_t *msg, ch_result_t *res
                      (long)(cfg->timeout_ms < 5000 ? cfg->timeout_ms : 5000));
     if (cfg->starttls)
         curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    if (cfg->ca_file && *cfg->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
     if (cfg->username && *cfg->username) {
         curl_easy_setopt(c, CURLOPT_USERNAME, cfg->username);
         if (cfg->password)

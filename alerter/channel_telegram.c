@@ -14,11 +14,18 @@
 #include "timeutil.h"
 
 #define TELEGRAM_LIMIT 4096
+#define TELEGRAM_REMEMBER 256 /* incident messages remembered for editing in place */
 
 typedef struct channel_telegram {
     char url[2048];           /* .../bot<token>/sendMessage: a secret, never logged */
     char updates_url[2048];   /* .../getUpdates */
     char answer_url[2048];    /* .../answerCallbackQuery */
+    char edit_url[2048];      /* .../editMessageText */
+    struct {
+        char id[40];
+        long long message_id;
+    } posted[TELEGRAM_REMEMBER]; /* incident id -> the message showing it (worker thread) */
+    size_t posted_next;
     pthread_t poller;
     int polling;
     volatile int stop;
@@ -81,14 +88,17 @@ static json_t *channel_telegram_buttons(const channel_t *ch, const json_t *msg)
                      "text", "Snooze 30m", "callback_data", snz);
 }
 
-/* Sends one part; html selects parse_mode HTML; markup (may be NULL) is attached. Returns the
- * result code. */
+/* Sends one part (or, with message_id > 0, replaces that message's text); html selects
+ * parse_mode HTML; markup (may be NULL) is attached. Returns the result code. */
 static ch_code_t channel_telegram_post(channel_t *ch, const char *text, int html,
-                                       const json_t *markup, ch_result_t *res, int *parse_error)
+                                       const json_t *markup, long long message_id,
+                                       ch_result_t *res, int *parse_error)
 {
     channel_telegram_t *t = ch->priv;
     json_t *body = json_pack("{s:s, s:s, s:b}", "chat_id", ch->cfg->chat_id, "text", text,
                              "disable_web_page_preview", 1);
+    if (body && message_id > 0)
+        json_object_set_new(body, "message_id", json_integer(message_id));
     if (body && html)
         json_object_set_new(body, "parse_mode", json_string("HTML"));
     if (body && markup)
@@ -104,7 +114,8 @@ static ch_code_t channel_telegram_post(channel_t *ch, const char *text, int html
     bp_buf_t resp = BP_BUF_INIT(0);
     res->retry_after_ms = -1;
     res->ref[0] = '\0';
-    channel_http_post(ch, t->url, "application/json", NULL, s, strlen(s), res, &resp);
+    channel_http_post(ch, message_id > 0 ? t->edit_url : t->url, "application/json", NULL, s,
+                      strlen(s), res, &resp);
     t->last_send_ms = bp_mono_ms();
     free(s);
     if (res->status > 0)
@@ -147,9 +158,38 @@ static int channel_telegram_send(channel_t *ch, const json_t *msg, ch_result_t *
         }
     }
     json_t *markup = channel_telegram_buttons(ch, msg);
+    /* an incident already shown is updated in place */
+    const char *kind = bp_json_str(msg, "kind"), *state = bp_json_str(msg, "state");
+    const char *aid = bp_json_str(msg, "alert_id");
+    int incident = strcmp(kind, "incident") == 0;
+    long long shown = 0;
+    for (size_t k = 0; incident && k < TELEGRAM_REMEMBER; k++)
+        if (t->posted[k].message_id > 0 && strcmp(t->posted[k].id, aid) == 0)
+            shown = t->posted[k].message_id;
+    if (shown > 0 && parts.n == 1 && strcmp(state, "open") != 0) {
+        int parse_error = 0;
+        channel_telegram_post(ch, parts.v[0], html,
+                              strcmp(state, "resolved") == 0 ? NULL : markup, shown, res,
+                              &parse_error);
+        if (res->code == CH_OK || (res->status == 400 && strstr(res->detail, "not modified"))) {
+            res->code = CH_OK;
+            snprintf(res->ref, sizeof res->ref, "%lld", shown);
+            size_t l = strlen(res->detail);
+            snprintf(res->detail + l, sizeof res->detail - l, " (edited in place)");
+            bp_strlist_free(&parts);
+            json_decref(markup);
+            return 0;
+        }
+        if (res->code == CH_RETRY) {
+            bp_strlist_free(&parts);
+            json_decref(markup);
+            return -1;
+        }
+        /* the message is gone or too old to edit: post a new one */
+    }
     for (size_t i = t->parts_sent; i < parts.n; i++) {
         int parse_error = 0;
-        channel_telegram_post(ch, parts.v[i], html, i + 1 == parts.n ? markup : NULL, res,
+        channel_telegram_post(ch, parts.v[i], html, i + 1 == parts.n ? markup : NULL, 0, res,
                               &parse_error);
         if (res->code != CH_OK && parse_error && html) {
             /* Telegram rejected the markup: the rest goes as plain text, nothing is lost */
@@ -173,6 +213,11 @@ static int channel_telegram_send(channel_t *ch, const json_t *msg, ch_result_t *
         if (res->code != CH_OK)
             break;
         t->parts_sent = i + 1;
+    }
+    if (res->code == CH_OK && incident && res->ref[0]) {
+        size_t k = t->posted_next++ % TELEGRAM_REMEMBER;
+        snprintf(t->posted[k].id, sizeof t->posted[k].id, "%s", aid);
+        t->posted[k].message_id = atoll(res->ref);
     }
     if (res->code == CH_OK && parts.n > 1)
         snprintf(res->detail + strlen(res->detail), sizeof res->detail - strlen(res->detail),
@@ -294,8 +339,11 @@ int channel_telegram_init(channel_t *ch, char *err, size_t errlen)
                       base, ch->cfg->token);
     int n3 = snprintf(t->answer_url, sizeof t->answer_url, "%.*s/bot%s/answerCallbackQuery",
                       (int)bl, base, ch->cfg->token);
+    int n4 = snprintf(t->edit_url, sizeof t->edit_url, "%.*s/bot%s/editMessageText", (int)bl,
+                      base, ch->cfg->token);
     if (n < 0 || (size_t)n >= sizeof t->url || n2 < 0 || (size_t)n2 >= sizeof t->updates_url ||
-        n3 < 0 || (size_t)n3 >= sizeof t->answer_url)
+        n3 < 0 || (size_t)n3 >= sizeof t->answer_url || n4 < 0 ||
+        (size_t)n4 >= sizeof t->edit_url)
         return bp_seterr(err, errlen, "channel '%s': api_base or token too long", ch->cfg->name);
     t->cfg = ch->cfg;
     t->inbox = ch->inbox;

@@ -100,6 +100,12 @@ int escalate_track(escalate_t *e, const char *id, json_t *msg, int esc_route,
     return 0;
 }
 
+const json_t *escalate_msg(escalate_t *e, const char *id)
+{
+    esc_item_t *it = escalate_find(e, id);
+    return it ? it->msg : NULL;
+}
+
 int escalate_ack(escalate_t *e, const char *id, const char *by, int64_t now_ms)
 {
     esc_item_t *it = escalate_find(e, id);

@@ -22,6 +22,8 @@ void escalate_free(escalate_t *e);                 /* accepts NULL */
  * does nothing. Returns 0 or -1. */
 int escalate_track(escalate_t *e, const char *id, json_t *msg, int esc_route,
                    int64_t deadline_ms, int64_t now_ms);
+/* The message tracked under id (borrowed), or NULL. */
+const json_t *escalate_msg(escalate_t *e, const char *id);
 /* Marks id acknowledged by `by`. Returns 1 if it was open, 0 if unknown or already acked. */
 int escalate_ack(escalate_t *e, const char *id, const char *by, int64_t now_ms);
 /* Postpones id's next escalation until until_ms. Returns 1 if it was open, else 0. */

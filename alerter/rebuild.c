@@ -73,7 +73,9 @@ long rebuild_dedup(const bp_kafka_cfg_t *kc, const char *topic, long per_partiti
         } else if (!m->err) {
             json_error_t je;
             json_t *r = json_loadb(m->payload, m->len, 0, &je);
-            const char *pid = bp_json_str(r, "post_id");
+            /* a second brand's alert of one post is deduplicated as "post_id#brand" */
+            const char *pid = *bp_json_str(r, "dedup_key") ? bp_json_str(r, "dedup_key")
+                                                            : bp_json_str(r, "post_id");
             if (*pid && !dedup_seen(d, pid) && dedup_add(d, pid) == 0)
                 added++;
             json_decref(r);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "fileutil.h"
+#include "heartbeat.h"
 #include "http.h"
 #include "idwindow.h"
 #include "kafka.h"
@@ -33,6 +34,8 @@ typedef struct collector_cfg {
     bp_common_cfg_t common;
     char *state_dir;
     int64_t stats_interval_ms;
+    char *heartbeat_topic;        /* "" = no heartbeats */
+    int64_t heartbeat_interval_ms;
     collector_feeds_t feeds;
 } collector_cfg_t;
 
@@ -56,6 +59,12 @@ typedef struct feed_rt {
     bp_gauge_t *m_last_post, *m_last_ok, *m_expected;
     bp_hist_t *m_fresh;
     _Atomic unsigned long long fetched, produced, skipped, failed, polls, errors;
+    /* for heartbeats (bp.heartbeats, read by bp-watchdog) */
+    _Atomic int64_t last_ok_ms;   /* last successful poll, -1 none since start */
+    _Atomic int64_t last_post_ms; /* last acknowledged post, -1 none (kept in the checkpoint) */
+    _Atomic int failing;          /* failed polls in a row, as the main thread sees it */
+    _Atomic int hb_due;           /* 1: send a heartbeat now (the feed failed or recovered) */
+    char last_error[HEARTBEAT_ERR_MAX]; /* under mu */
     /* acknowledgements of the page in flight */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -161,6 +170,13 @@ static const bp_cfg_entry_t collector_cfg_table[] = {
      NULL, 0},
     {"stats_interval", BP_CFG_DURATION, "60s", offsetof(collector_cfg_t, stats_interval_ms),
      "how often per-feed counters are logged", NULL, NULL, NULL, 0},
+    {"heartbeat_topic", BP_CFG_STR, "bp.heartbeats", offsetof(collector_cfg_t, heartbeat_topic),
+     "topic of per-feed heartbeats for bp-watchdog (keyed by feed name); empty: none", NULL,
+     NULL, NULL, 0},
+    {"heartbeat_interval", BP_CFG_DURATION, "30s",
+     offsetof(collector_cfg_t, heartbeat_interval_ms),
+     "how often each feed's heartbeat is sent (also at once when a feed fails or recovers)",
+     NULL, NULL, NULL, 0},
     {"feeds", BP_CFG_CUSTOM, NULL, offsetof(collector_cfg_t, feeds),
      "the feeds to poll: a list of mappings (see below)", NULL, collector_feeds_parse,
      collector_feeds_free_cb, 1},
@@ -216,6 +232,11 @@ static int feed_state_load(feed_rt_t *rt)
     const char *et = bp_json_str(st, "etag"), *lm = bp_json_str(st, "last_modified");
     rt->etag = *et ? strdup(et) : NULL;
     rt->last_modified = *lm ? strdup(lm) : NULL;
+    int64_t lp;
+    if (bp_time_parse_rfc3339(bp_json_str(st, "last_post_at"), &lp) == 0) {
+        rt->last_post_ms = lp;
+        bp_gauge_set(rt->m_last_post, (double)lp / 1000.0);
+    }
     json_decref(st);
     bp_info("feed %s: resuming from checkpoint %s (%zu ids in the dedup window)", rt->f->name,
             rt->state_path, bp_idwindow_count(rt->ids));
@@ -235,6 +256,8 @@ static int feed_state_save(feed_rt_t *rt)
     if (rt->last_modified)
         json_object_set_new(st, "last_modified", json_string(rt->last_modified));
     bp_json_set_time(st, "saved_at", bp_now_ms());
+    if (rt->last_post_ms >= 0)
+        bp_json_set_time(st, "last_post_at", rt->last_post_ms);
     if (bp_idwindow_save(rt->ids, rt->ids_path) != 0) {
         bp_error("feed %s: cannot write %s: %s", rt->f->name, rt->ids_path, strerror(errno));
         goto out;
@@ -396,7 +419,8 @@ wait:
     bp_counter_add(rt->m_collected, sent);
     bp_counter_add(rt->m_skipped, dups + page->skipped);
     if (sent) {
-        bp_gauge_set(rt->m_last_post, (double)bp_now_ms() / 1000.0);
+        rt->last_post_ms = bp_now_ms();
+        bp_gauge_set(rt->m_last_post, (double)rt->last_post_ms / 1000.0);
         for (size_t i = 0; i < n; i++) { /* freshness: published to acknowledged */
             json_t *post = json_array_get(page->posts, i);
             int64_t pub;
@@ -555,12 +579,23 @@ static int feed_err_index(bp_fetch_class_t c)
     }
 }
 
+/* How often the feed is expected to yield posts: its `silence`, else its interval. */
+static int64_t feed_expected_ms(const collector_feed_t *f)
+{
+    int64_t e = f->silence_ms > 0 ? f->silence_ms : f->interval_ms;
+    return e > 0 ? e : 1;
+}
+
+/* The source named in the feed's posts and metrics. */
+static const char *feed_source(const feed_rt_t *rt)
+{
+    return rt->f->source_name && *rt->f->source_name ? rt->f->source_name : rt->src->name;
+}
+
 /* Registers the feed's series (docs/metrics.md, "Collectors"). */
 static void feed_metrics(feed_rt_t *rt, bp_metrics_t *m)
 {
-    const char *fn = rt->f->name, *src = rt->f->source_name && *rt->f->source_name
-                                             ? rt->f->source_name
-                                             : rt->src->name;
+    const char *fn = rt->f->name, *src = feed_source(rt);
     rt->m_collected = bp_metrics_counter(m, "bp_posts_collected_total",
                                          "Posts produced to bp.posts and acknowledged", "source",
                                          src, "feed", fn, NULL);
@@ -582,7 +617,7 @@ static void feed_metrics(feed_rt_t *rt, bp_metrics_t *m)
     rt->m_expected = bp_metrics_gauge(m, "bp_feed_expected_interval_seconds",
                                       "How often the feed is expected to yield posts", "feed", fn,
                                       NULL);
-    bp_gauge_set(rt->m_expected, (double)rt->f->interval_ms / 1000.0);
+    bp_gauge_set(rt->m_expected, (double)feed_expected_ms(rt->f) / 1000.0);
     rt->m_fresh = bp_metrics_hist(m, "bp_freshness_seconds",
                                   "From a post's published_at to the end of a stage", NULL, 0,
                                   "stage", "collected", "source", src, NULL);
@@ -607,10 +642,14 @@ static void *feed_thread(void *arg)
         int more = 0;
         collector_error_t e;
         if (feed_poll_once(rt, http, &more, &e) == 0) {
-            if (rt->failures)
+            if (rt->failures) {
                 bp_info("feed %s: recovered after %d failed poll(s)", rt->f->name, rt->failures);
-            bp_gauge_set(rt->m_last_ok, (double)bp_now_ms() / 1000.0);
+                rt->hb_due = 1;
+            }
+            rt->last_ok_ms = bp_now_ms();
+            bp_gauge_set(rt->m_last_ok, (double)rt->last_ok_ms / 1000.0);
             rt->failures = 0;
+            rt->failing = 0;
             if (more && ++pages < rt->f->max_pages) {
                 next = bp_mono_ms();
             } else {
@@ -623,6 +662,13 @@ static void *feed_thread(void *arg)
             break;
         rt->failures++;
         rt->errors++;
+        rt->failing = rt->failures;
+        pthread_mutex_lock(&rt->mu);
+        snprintf(rt->last_error, sizeof rt->last_error, "%.24s: %.280s", bp_fetch_class_name(e.cls),
+                 e.msg);
+        pthread_mutex_unlock(&rt->mu);
+        if (rt->failures == 1)
+            rt->hb_due = 1;
         bp_counter_inc(rt->m_err[feed_err_index(e.cls)]);
         pages = 0;
         int64_t delay = bp_fetch_next_delay(e.cls, rt->failures, e.retry_after_ms,
@@ -644,6 +690,46 @@ static void feed_stats(const feed_rt_t *rt)
             rt->f->name, (unsigned long long)rt->fetched, (unsigned long long)rt->produced,
             (unsigned long long)rt->skipped, (unsigned long long)rt->failed,
             (unsigned long long)rt->polls, (unsigned long long)rt->errors);
+}
+
+/* ---- heartbeats ---- */
+
+/* Produces the feed's heartbeat to the heartbeat topic, keyed by feed name. Heartbeats are
+ * best effort: a lost one is replaced by the next. */
+static void feed_heartbeat(feed_rt_t *rt, const char *prog, int64_t started_ms)
+{
+    heartbeat_t hb;
+    char err[256];
+    memset(&hb, 0, sizeof hb);
+    snprintf(hb.collector, sizeof hb.collector, "%s", prog);
+    snprintf(hb.feed, sizeof hb.feed, "%s", rt->f->name);
+    snprintf(hb.source, sizeof hb.source, "%s", feed_source(rt));
+    hb.poll_interval_ms = rt->f->interval_ms > 0 ? rt->f->interval_ms : 1;
+    hb.expected_interval_ms = feed_expected_ms(rt->f);
+    hb.heartbeat_interval_ms = rt->cfg->heartbeat_interval_ms;
+    hb.started_at_ms = started_ms;
+    hb.last_poll_ok_ms = rt->last_ok_ms;
+    hb.last_post_ms = rt->last_post_ms;
+    hb.posts_total = rt->produced;
+    hb.errors_total = rt->errors;
+    hb.failures = rt->failing;
+    if (hb.failures > 0) {
+        pthread_mutex_lock(&rt->mu);
+        snprintf(hb.last_error, sizeof hb.last_error, "%s", rt->last_error);
+        pthread_mutex_unlock(&rt->mu);
+    }
+    hb.at_ms = bp_now_ms();
+    json_t *j = heartbeat_to_json(&hb);
+    char *val = j ? bp_json_dump(j) : NULL;
+    json_decref(j);
+    if (!val) {
+        bp_error("feed %s: out of memory for its heartbeat", rt->f->name);
+        return;
+    }
+    if (bp_produce(rt->prod, rt->cfg->heartbeat_topic, rt->f->name, strlen(rt->f->name), val,
+                   strlen(val), NULL, NULL, NULL, err, sizeof err) != 0)
+        bp_warn("feed %s: heartbeat not sent: %s", rt->f->name, err);
+    free(val);
 }
 
 /* ---- the program ---- */
@@ -747,6 +833,8 @@ int collector_main(const collector_source_t *src, int argc, char **argv)
         snprintf(rt->state_path, sizeof rt->state_path, "%s/%s.json", cfg.state_dir, f->name);
         snprintf(rt->ids_path, sizeof rt->ids_path, "%s/%s.ids", cfg.state_dir, f->name);
         rt->ids = bp_idwindow_new((size_t)f->dedup_window);
+        rt->last_ok_ms = -1;
+        rt->last_post_ms = -1;
         feed_metrics(rt, metrics);
         if (!rt->ids || feed_state_load(rt) != 0)
             goto stop;
@@ -769,6 +857,8 @@ int collector_main(const collector_source_t *src, int argc, char **argv)
     status = BP_EXIT_OK;
     bp_metrics_set_ready(metrics, 1);
     int64_t next_stats = bp_mono_ms() + cfg.stats_interval_ms;
+    int64_t started_ms = bp_now_ms(), next_hb = bp_mono_ms();
+    int heartbeats = cfg.heartbeat_topic && *cfg.heartbeat_topic && cfg.heartbeat_interval_ms > 0;
     while (bp_running) {
         bp_metrics_heartbeat(metrics);
         bp_producer_poll(prod, 100);
@@ -777,6 +867,15 @@ int collector_main(const collector_source_t *src, int argc, char **argv)
             status = BP_EXIT_RUNTIME;
             bp_running = 0;
             break;
+        }
+        if (heartbeats) {
+            int all = bp_mono_ms() >= next_hb;
+            for (size_t i = 0; i < nrt; i++) {
+                if (all || atomic_exchange(&rts[i].hb_due, 0))
+                    feed_heartbeat(&rts[i], prog, started_ms);
+            }
+            if (all)
+                next_hb = bp_mono_ms() + cfg.heartbeat_interval_ms;
         }
         if (cfg.stats_interval_ms > 0 && bp_mono_ms() >= next_stats) {
             for (size_t i = 0; i < nrt; i++)

@@ -26,6 +26,7 @@ typedef struct collector_feed {
     char *name;             /* unique, [A-Za-z0-9._-]: names the checkpoint files */
     int enabled;
     int64_t interval_ms;    /* between polls once a feed is caught up */
+    int64_t silence_ms;     /* longest normal time without a new post (0: interval_ms) */
     int64_t timeout_ms;     /* one HTTP request */
     long long retries;      /* immediate retries of a transient failure */
     int64_t backoff_ms;     /* first back-off after a failed poll */
@@ -112,6 +113,9 @@ void collector_page_free(collector_page_t *p);
      "false skips the feed", NULL, NULL, NULL, 0},                                            \
     {"interval", BP_CFG_DURATION, "5m", offsetof(collector_feed_t, interval_ms),              \
      "time between polls once caught up", NULL, NULL, NULL, 0},                               \
+    {"silence", BP_CFG_DURATION, "0", offsetof(collector_feed_t, silence_ms),                 \
+     "how long the feed may normally go without a new post (0: its interval); bp-watchdog "   \
+     "alerts after factor x this", NULL, NULL, NULL, 0},                                      \
     {"timeout", BP_CFG_DURATION, "30s", offsetof(collector_feed_t, timeout_ms),               \
      "total time for one HTTP request", NULL, NULL, NULL, 0},                                 \
     {"retries", BP_CFG_INT, "2", offsetof(collector_feed_t, retries),                         \

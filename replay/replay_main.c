@@ -234,6 +234,10 @@ static int replay_record(replay_t *r, const rd_kafka_message_t *msg)
     rd_kafka_timestamp_type_t tt;
     int64_t event_ms = rd_kafka_message_timestamp(msg, &tt);
     bp_time_parse_rfc3339(bp_json_str(post, "published_at"), &event_ms); /* kept if absent */
+    if (rpagg_add_fresh(r->agg, post) != 0) { /* the record's own times, before any re-judging */
+        rc = bp_error("out of memory");
+        goto done;
+    }
 
     if (r->rules[0]) {
         for (size_t k = 0; k < sizeof replay_mention_keys / sizeof *replay_mention_keys; k++)
@@ -331,6 +335,48 @@ static void replay_pct(char *buf, size_t n, long long part, long long whole)
     snprintf(buf, n, "%.1f%%", whole ? 100.0 * (double)part / (double)whole : 0.0);
 }
 
+/* A delay in seconds for people: "850 ms", "4.2 s", "12.5 min", "3.1 h", "2.0 d". */
+static void replay_secs(char *buf, size_t n, double s)
+{
+    if (s < 1)
+        snprintf(buf, n, "%.0f ms", s * 1000);
+    else if (s < 90)
+        snprintf(buf, n, "%.1f s", s);
+    else if (s < 5400)
+        snprintf(buf, n, "%.1f min", s / 60);
+    else if (s < 172800)
+        snprintf(buf, n, "%.1f h", s / 3600);
+    else
+        snprintf(buf, n, "%.1f d", s / 86400);
+}
+
+/* Freshness per source: from published_at to collection and to filtering. */
+static void replay_freshness(replay_t *r)
+{
+    const rpagg_fresh_t *f;
+    size_t n = rpagg_freshness(r->agg, &f);
+    if (!n)
+        return;
+    fprintf(r->out, "\nfreshness per source (from published_at; median / p95 / max):\n");
+    fprintf(r->out, "  %-14s %9s  %-30s %9s\n", "source", "collected", "", "filtered");
+    for (size_t i = 0; i < n; i++) {
+        char cell[RPAGG_STAGES][96];
+        for (int s = 0; s < RPAGG_STAGES; s++) {
+            char a[24], b[24], c[24];
+            if (!f[i].n[s]) {
+                snprintf(cell[s], sizeof cell[s], "-");
+                continue;
+            }
+            replay_secs(a, sizeof a, f[i].p50[s]);
+            replay_secs(b, sizeof b, f[i].p95[s]);
+            replay_secs(c, sizeof c, f[i].max[s]);
+            snprintf(cell[s], sizeof cell[s], "%s / %s / %s", a, b, c);
+        }
+        fprintf(r->out, "  %-14s %9lld  %-30s %9lld  %s\n", f[i].source, f[i].n[0], cell[0],
+                f[i].n[1], cell[1]);
+    }
+}
+
 static void replay_summary(replay_t *r, const rpread_stats_t *st)
 {
     FILE *o = r->out;
@@ -405,6 +451,7 @@ static void replay_summary(replay_t *r, const rpread_stats_t *st)
                     cell->negative, pct, cell->alerts);
         }
     }
+    replay_freshness(r);
     const rpagg_count_t *t;
     size_t nt = rpagg_top_terms(r->agg, &t, 15);
     if (nt) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "timeutil.h"
 
 #define RPAGG_MAX_BRANDS 100000
 #define RPAGG_MAX_KEYS 2000000 /* distinct terms or authors kept; more are not counted */
@@ -26,6 +27,9 @@ struct rpagg {
     rpagg_counter_t terms, authors;
     json_t **urgent;
     size_t nurgent, maxurgent;
+    rpagg_fresh_t *fresh;
+    size_t nfresh, capfresh;
+    uint64_t rng; /* for the uniform sample past RPAGG_FRESH_MAX_SAMPLES */
 };
 
 static uint64_t rpagg_hash(const char *s)
@@ -132,6 +136,12 @@ void rpagg_free(rpagg_t *a)
         free(a->brands[i].name);
         free(a->brands[i].cells);
     }
+    for (size_t i = 0; i < a->nfresh; i++) {
+        free(a->fresh[i].source);
+        for (int s = 0; s < RPAGG_STAGES; s++)
+            free(a->fresh[i].v[s]);
+    }
+    free(a->fresh);
     free(a->brands);
     rpagg_counter_free(&a->terms);
     rpagg_counter_free(&a->authors);
@@ -399,4 +409,125 @@ size_t rpagg_urgent(rpagg_t *a, json_t *const **out)
 {
     *out = a->urgent;
     return a->nurgent;
+}
+
+/* ---- freshness ---- */
+
+static rpagg_fresh_t *rpagg_fresh_source(rpagg_t *a, const char *source)
+{
+    for (size_t i = 0; i < a->nfresh; i++)
+        if (strcmp(a->fresh[i].source, source) == 0)
+            return &a->fresh[i];
+    if (a->nfresh >= RPAGG_MAX_BRANDS)
+        return NULL;
+    if (a->nfresh == a->capfresh) {
+        size_t nc = a->capfresh ? a->capfresh * 2 : 8;
+        rpagg_fresh_t *nf = realloc(a->fresh, nc * sizeof *nf);
+        if (!nf)
+            return NULL;
+        a->fresh = nf;
+        a->capfresh = nc;
+    }
+    rpagg_fresh_t *f = &a->fresh[a->nfresh];
+    memset(f, 0, sizeof *f);
+    if (!(f->source = strdup(source)))
+        return NULL;
+    a->nfresh++;
+    return f;
+}
+
+static uint64_t rpagg_next_rand(rpagg_t *a)
+{
+    uint64_t x = a->rng ? a->rng : 0x9E3779B97F4A7C15ULL; /* xorshift64: deterministic */
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    a->rng = x;
+    return x;
+}
+
+/* Adds one delay (seconds) to a stage; past the cap, reservoir sampling keeps it uniform. */
+static int rpagg_fresh_push(rpagg_t *a, rpagg_fresh_t *f, int st, double secs)
+{
+    f->n[st]++;
+    if (f->nv[st] >= RPAGG_FRESH_MAX_SAMPLES) {
+        uint64_t j = rpagg_next_rand(a) % (uint64_t)f->n[st];
+        if (j < f->nv[st])
+            f->v[st][j] = secs;
+        return 0;
+    }
+    if (f->nv[st] == f->cap[st]) {
+        size_t nc = f->cap[st] ? f->cap[st] * 2 : 256;
+        double *nv = realloc(f->v[st], nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        f->v[st] = nv;
+        f->cap[st] = nc;
+    }
+    f->v[st][f->nv[st]++] = secs;
+    return 0;
+}
+
+int rpagg_add_fresh(rpagg_t *a, const json_t *rec)
+{
+    static const char *const keys[RPAGG_STAGES] = {"collected_at", "filtered_at"};
+    int64_t pub, t;
+    if (bp_time_parse_rfc3339(bp_json_str(rec, "published_at"), &pub) != 0)
+        return 0;
+    const char *source = bp_json_str(rec, "source");
+    rpagg_fresh_t *f = NULL;
+    for (int st = 0; st < RPAGG_STAGES; st++) {
+        if (bp_time_parse_rfc3339(bp_json_str(rec, keys[st]), &t) != 0)
+            continue;
+        if (!f && !(f = rpagg_fresh_source(a, *source ? source : "(none)")))
+            return -1;
+        double secs = t > pub ? (double)(t - pub) / 1000.0 : 0.0;
+        if (rpagg_fresh_push(a, f, st, secs) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+double rpagg_percentile(const double *sorted, size_t n, double q)
+{
+    if (n == 0)
+        return 0;
+    double r = q * (double)n;
+    size_t k = (size_t)r;
+    if ((double)k < r) /* ceil */
+        k++;
+    if (k < 1)
+        k = 1;
+    if (k > n)
+        k = n;
+    return sorted[k - 1];
+}
+
+static int rpagg_cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static int rpagg_cmp_fresh(const void *x, const void *y)
+{
+    return strcmp(((const rpagg_fresh_t *)x)->source, ((const rpagg_fresh_t *)y)->source);
+}
+
+size_t rpagg_freshness(rpagg_t *a, const rpagg_fresh_t **out)
+{
+    if (a->nfresh > 1)
+        qsort(a->fresh, a->nfresh, sizeof *a->fresh, rpagg_cmp_fresh);
+    for (size_t i = 0; i < a->nfresh; i++) {
+        rpagg_fresh_t *f = &a->fresh[i];
+        for (int st = 0; st < RPAGG_STAGES; st++) {
+            if (f->nv[st] > 1)
+                qsort(f->v[st], f->nv[st], sizeof *f->v[st], rpagg_cmp_double);
+            f->p50[st] = rpagg_percentile(f->v[st], f->nv[st], 0.5);
+            f->p95[st] = rpagg_percentile(f->v[st], f->nv[st], 0.95);
+            f->max[st] = f->nv[st] ? f->v[st][f->nv[st] - 1] : 0;
+        }
+    }
+    *out = a->fresh;
+    return a->nfresh;
 }

@@ -65,6 +65,32 @@ size_t rpagg_top_authors(rpagg_t *a, const rpagg_count_t **out, size_t max);
 /* The most urgent mentions kept, most urgent first (borrowed references). */
 size_t rpagg_urgent(rpagg_t *a, json_t *const **out);
 
+/* ---- freshness: how long after publication a record was collected and filtered ---- */
+
+enum { RPAGG_COLLECTED = 0, RPAGG_FILTERED = 1, RPAGG_STAGES = 2 };
+#define RPAGG_FRESH_MAX_SAMPLES 1000000 /* per source and stage; past it a uniform sample */
+
+typedef struct rpagg_fresh {
+    char *source;
+    long long n[RPAGG_STAGES];      /* records that had both times of the stage */
+    double p50[RPAGG_STAGES];       /* seconds, nearest rank; 0 when n is 0 */
+    double p95[RPAGG_STAGES];
+    double max[RPAGG_STAGES];
+    /* samples (seconds, a clock skew below 0 counts as 0) */
+    double *v[RPAGG_STAGES];
+    size_t nv[RPAGG_STAGES], cap[RPAGG_STAGES];
+} rpagg_fresh_t;
+
+/* Records one record's delays under its source: collected_at - published_at and, for a
+ * mention, filtered_at - published_at. A missing or unreadable time skips that stage.
+ * The record is borrowed. Returns 0 or -1 (no memory). */
+int rpagg_add_fresh(rpagg_t *a, const json_t *rec);
+/* Freshness per source, sorted by source name, with n/p50/p95/max computed (borrowed from a,
+ * valid until the next rpagg_add_fresh or rpagg_free). */
+size_t rpagg_freshness(rpagg_t *a, const rpagg_fresh_t **out);
+/* The nearest-rank percentile q (0 < q <= 1) of n sorted values; 0 when n is 0. */
+double rpagg_percentile(const double *sorted, size_t n, double q);
+
 /* Floor of ms to a multiple of bucket_ms (also for times before 1970). */
 int64_t rpagg_floor(int64_t ms, int64_t bucket_ms);
 

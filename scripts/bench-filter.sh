@@ -4,7 +4,9 @@
 # policy, beside a plain PCRE2-JIT loop over the same rules and corpus, on one core.
 # Prints figures; not a pass/fail test.
 # Environment: BP_BIN, BP_TOOLS (set by make), BENCH_POSTS (default 100000), BENCH_BRANDS (1000),
-# BENCH_PLAIN_POSTS (posts the slow plain loop runs on, default 1000).
+# BENCH_PLAIN_POSTS (posts the slow plain loop runs on, default 1000), BENCH_INSTR=N (also count
+# bp-filter's instructions per post with valgrind's callgrind over the first N posts, minus a run
+# over no posts: stable where wall-clock figures are noisy; off by default, it takes minutes).
 set -eu
 cd "$(dirname "$0")/.."
 : "${BP_BIN:=$PWD/bin}" "${BP_TOOLS:=$PWD/build/rel/tools}"
@@ -31,6 +33,23 @@ t1=$(now)
 mentions=$(wc -l <"$tmp/mentions.jsonl")
 filter_rate=$(awk -v n="$posts" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 echo "bp-filter (file mode, prefilter): $posts posts, $mentions mentions, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, $filter_rate posts/s"
+# bp-filter's own figure leaves out loading and compiling the rules
+own=$(sed -n 's/.* \([0-9]*\) posts\/s$/\1/p' "$tmp/filter.log" | tail -1)
+[ -n "$own" ] && echo "bp-filter (file mode), rule loading left out: $own posts/s"
+
+if [ "${BENCH_INSTR:-0}" -gt 0 ] && command -v valgrind >/dev/null; then
+  head -n "$BENCH_INSTR" "$tmp/posts.jsonl" >"$tmp/some.jsonl"
+  : >"$tmp/none.jsonl"
+  instr() { # instructions of bp-filter over one input
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$BP_BIN/bp-filter" --rules "$tmp/rules" \
+      --input "$1" --output /dev/null 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+  }
+  some=$(instr "$tmp/some.jsonl")
+  none=$(instr "$tmp/none.jsonl")
+  n=$(wc -l <"$tmp/some.jsonl")
+  awk -v a="$some" -v b="$none" -v n="$n" 'BEGIN { if (a > 0 && n > 0)
+    printf "bp-filter (file mode): %.0f instructions per post (callgrind, %d posts, rule loading subtracted)\n", (a - b) / n, n }'
+fi
 
 plain=$($pin "$BP_TOOLS/bench_plainloop" "$tmp/rules" "$tmp/posts.jsonl" "$tmp/plain.jsonl" "${BENCH_PLAIN_POSTS:-1000}")
 echo "$plain"

@@ -50,4 +50,5 @@ topic bp.mentions   "${BP_MENTIONS_PARTITIONS:-12}"   "$days"
 topic bp.alerts     "${BP_ALERTS_PARTITIONS:-6}"      7        # keyed by brand
 topic bp.deadletter "${BP_DEADLETTER_PARTITIONS:-3}"  "$days"
 topic bp.deliveries "${BP_DELIVERIES_PARTITIONS:-3}"  90       # delivery audit
+topic bp.heartbeats 1                                   2        # collectors -> bp-watchdog; re-read at every start
 echo "create-topics: done"

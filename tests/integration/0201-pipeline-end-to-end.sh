@@ -2,6 +2,8 @@
 # Foundation: posts from a file flow through bp-collect-file, bp-filter and bp-alert on
 # bp-broker; exactly the expected alerts reach an HTTP receiver, none lost, none twice; a
 # malformed line (not JSON, no id) goes to bp.deadletter with its reason while the rest flows.
+# A post that is bad news for two brands reaches each brand's team once; a comparison alerts
+# only the brand judged negative.
 source "$(dirname "$0")/lib.sh"
 D=$BP_ROOT/tests/data/pipeline
 N=60
@@ -13,7 +15,11 @@ python3 "$D/gen_posts.py" $N >"$T/posts.jsonl"
 # two bad lines in the middle: not JSON, and a post without an id
 sed -i '10a this is not json {' "$T/posts.jsonl"
 sed -i '20a {"source":"test","text":"AcmeBank is broken but I have no id"}' "$T/posts.jsonl"
-python3 "$D/expected_alerts.py" $N | sort >"$T/expected"
+cat >>"$T/posts.jsonl" <<'EOP'
+{"id":"it:two","source":"test","text":"AcmeBank and OmegaBank are both broken today"}
+{"id":"it:cmp","source":"test","text":"I love OmegaBank. AcmeBank is broken"}
+EOP
+{ python3 "$D/expected_alerts.py" $N; printf 'it:two/acmebank\nit:two/omegabank\nit:cmp/acmebank\n'; } | sort >"$T/expected"
 
 RULES=$D/rules bp_render "$D/filter.yaml.in" "$T/filter.yaml"
 bp_render "$D/alerter.yaml.in" "$T/alerter.yaml"
@@ -33,8 +39,8 @@ bp_assert_eq "$dups" 0 "alerts delivered twice"
 diff -u "$T/expected" <(sort -u "$T/got") || bp_fail "delivered alerts differ from the expected ones"
 
 # every post with a brand became a mention (2 of every 3)
-bp_assert_eq "$(bp_count bp.mentions)" $((N * 2 / 3)) "mentions"
-bp_assert_eq "$(bp_count bp.posts)" $N "posts"
+bp_assert_eq "$(bp_count bp.mentions)" $((N * 2 / 3 + 2)) "mentions"
+bp_assert_eq "$(bp_count bp.posts)" $((N + 2)) "posts"
 # both bad lines are dead letters, with file:line and the reason
 bp_tail bp.deadletter >"$T/dl.jsonl"
 bp_assert_eq "$(wc -l <"$T/dl.jsonl")" 2 "dead letters"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Telegram inline buttons: every alert carries Acknowledge / Resolve / Snooze buttons; presses
-# are read back through getUpdates (callback queries), answered, recorded in bp.deliveries and
-# stop the escalation, while an alert nobody pressed for is escalated.
+# are read back through getUpdates (callback queries), answered, recorded in bp.deliveries,
+# passed on to PagerDuty (acknowledge, same dedup_key) and stop the escalation, while an alert
+# nobody pressed for is escalated.
 source "$(dirname "$0")/lib.sh"
 D=$BP_ROOT/tests/data/alerter
 
@@ -11,10 +12,11 @@ cat >"$T/routes1.json" <<'EOC'
   {"path":"/bot123:ABC/sendMessage","responses":[{"json":{"ok":true,"result":{"message_id":7}}}]},
   {"path":"/bot123:ABC/getUpdates","responses":[{"json":{"ok":true,"result":[]}}]},
   {"path":"/bot123:ABC/answerCallbackQuery","responses":[{"json":{"ok":true,"result":true}}]},
+  {"path":"/v2/enqueue","responses":[{"status":202,"json":{"status":"success"}}]},
   {"path":"/lead","responses":[{"status":200}]}]}
 EOC
 PORT=$(bp_fakehttp rx "$T/routes1.json")
-export BP_T_TG_TOKEN="123:ABC" BP_T_LEAD="http://127.0.0.1:$PORT/lead"
+export BP_T_TG_TOKEN="123:ABC" BP_T_LEAD="http://127.0.0.1:$PORT/lead" BP_T_PD_KEY="PDKEY"
 sed -e "s#@STATE@#$T/state#" -e "s#@PORT@#$PORT#g" "$D/telegram-buttons.yaml" >"$T/alert.yaml"
 printf 'topics: {posts: bp.alerts}\n' >"$T/inject.yaml"
 sed -n '1,3p' "$D/alerts.jsonl" >"$T/in.jsonl"
@@ -36,6 +38,7 @@ cat >"$T/routes2.json" <<EOC
         {"update_id":101,"callback_query":{"id":"cq2","from":{"id":2,"first_name":"oleh"},"data":"snz|$A2"}}]}},
      {"json":{"ok":true,"result":[]}}]},
   {"path":"/bot123:ABC/answerCallbackQuery","responses":[{"json":{"ok":true,"result":true}}]},
+  {"path":"/v2/enqueue","responses":[{"status":202,"json":{"status":"success"}}]},
   {"path":"/lead","responses":[{"status":200}]}]}
 EOC
 curl -s --data-binary @"$T/routes2.json" "http://127.0.0.1:$PORT/_fake/routes" >/dev/null || bp_fail "routes"
@@ -63,6 +66,10 @@ if polls[-1]["offset"] != 102: fail("getUpdates offset %r" % polls[-1])
 lead = [json.loads(r["body"]) for r in rows if r["path"] == "/lead"]
 got = sorted(b["bp_alert"]["alert_id"] for b in lead)
 if got != [a3]: fail("escalated %r, expected only %s" % (got, a3))
+# the acknowledgement is passed on to PagerDuty with the same dedup_key; the snooze is not
+pd = sorted((e["event_action"], e["dedup_key"]) for e in (json.loads(r["body"]) for r in rows if r["path"] == "/v2/enqueue"))
+want = sorted([("trigger", a1), ("trigger", a2), ("trigger", a3), ("acknowledge", a1)])
+if pd != want: fail("pagerduty events %r" % pd)
 EOP
 bp_tail bp.deliveries >"$T/del.jsonl"
 acts=$(bp_json 'sorted((r["value"]["result"], r["value"]["detail"].split(" until ")[0]) for r in rows if r["value"]["result"] in ("acked","snoozed")).__repr__()' <"$T/del.jsonl")

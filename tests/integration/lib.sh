@@ -125,7 +125,8 @@ bp_render() {
       -e "s|@STATE@|$T/state|g" -e "s|@RULES@|${RULES:-$BP_ROOT/rules}|g" "$1" >"$2"
 }
 
-# bp_received_ids RECORD.jsonl [PATH] — the "id" of every JSON body POSTed (to PATH), one per line
+# bp_received_ids RECORD.jsonl [PATH] — "id/alert_brand" (or "id" when the body names no
+# alert_brand) of every JSON body POSTed (to PATH), one per line
 bp_received_ids() {
   python3 -c '
 import json, sys
@@ -135,6 +136,7 @@ for line in open(sys.argv[1]):
     if path and r.get("path") != path: continue
     try: b = json.loads(r.get("body") or "null")
     except ValueError: continue
-    if isinstance(b, dict) and "id" in b: print(b["id"])
+    if isinstance(b, dict) and "id" in b:
+        print(b["id"] + ("/" + b["alert_brand"] if b.get("alert_brand") else ""))
 ' "$@" 2>/dev/null
 }

@@ -12,6 +12,7 @@
 #include "escalate.h"
 #include "incident.h"
 #include "model.h"
+#include "spike.h"
 #include "test.h"
 
 static const char *CFG =
@@ -222,6 +223,69 @@ TEST(rate_limit_bucket)
     CHECK_INT(digest_bucket_take(&b, 0, 60000, 0), 1);             /* no limit */
 }
 
+static json_t *neg(const char *brand, const char *term)
+{
+    return json_pack("{s:s, s:s, s:[s], s:[s], s:{s:s, s:[{s:s}]}}", "id", "x", "text", term,
+                     "brands", brand, "reasons", "negative:-3", "sentiment", "label", "negative",
+                     "terms", "term", term);
+}
+
+TEST(spike_against_the_usual_level_of_the_hour)
+{
+    alert_cfg_t cfg;
+    char err[256];
+    CHECK_INT(alertcfg_load_string(CFG, &cfg, err, sizeof err), 0);
+    cfg.spike_factor = 3;
+    cfg.spike_min_volume = 10;
+    cfg.spike_cooldown_ms = 6 * 60 * MIN;
+    spike_t *s = spike_new(&cfg);
+    route_result_t rr = rr_care();
+    inc_out_t out;
+    int64_t day = 24 * 60 * MIN, ten = 10 * 60 * MIN; /* 10:00 UTC */
+    json_t *a = neg("kyivstar", "нет связи"), *b = neg("kyivstar", "ужасный");
+    /* three ordinary days: 4 negative alerts at 10:xx, nothing else */
+    for (int d = 0; d < 3; d++)
+        for (int i = 0; i < 4; i++)
+            CHECK_INT(spike_add(s, a, &rr, d * day + ten + i * MIN, &out), 0);
+    CHECK_INT(spike_add(s, a, &rr, 3 * day, &out), 0); /* rolls the history forward */
+    double usual = spike_baseline(s, "kyivstar", 3 * day + ten);
+    CHECK(usual > 3.9 && usual < 4.1);
+    /* day 4: 12 alerts at 10:xx is three times the usual 4 */
+    int raised_at = 0;
+    for (int i = 1; i <= 20; i++) {
+        if (spike_add(s, i % 3 ? a : b, &rr, 3 * day + ten + i * 1000, &out)) {
+            CHECK_INT(raised_at, 0);
+            raised_at = i;
+            CHECK_STR(bp_json_str(out.msg, "kind"), "incident");
+            CHECK(strncmp(out.alert_id, "sp_", 3) == 0);
+            CHECK(strstr(bp_json_str(out.msg, "reason"), "12 alerts this hour, usually 4.0") != NULL);
+            CHECK(strstr(bp_json_str(out.msg, "reason"), "top terms: нет связи (8), ужасный (4)") != NULL);
+            CHECK_STR(json_string_value(json_array_get(json_object_get(out.msg, "top_terms"), 0)),
+                      "нет связи");
+            json_decref(out.msg);
+        }
+    }
+    CHECK_INT(raised_at, 12);
+    /* a brand without history still needs the minimum volume */
+    json_t *c = neg("lifecell", "не работает");
+    int first = 0;
+    for (int i = 1; i <= 10 && !first; i++)
+        if (spike_add(s, c, &rr, 5 * day + i * 1000, &out)) {
+            first = i;
+            json_decref(out.msg);
+        }
+    CHECK_INT(first, 10);
+    /* positive or neutral alerts are not counted */
+    json_t *p = json_pack("{s:[s], s:[s]}", "brands", "lifecell", "reasons", "reach:20000");
+    CHECK_INT(spike_add(s, p, &rr, 5 * day + 20000, &out), 0);
+    json_decref(p);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    spike_free(s);
+    alertcfg_free(&cfg);
+}
+
 int main(void)
 {
     RUN(near_duplicates_fold_and_are_counted_later);
@@ -229,5 +293,6 @@ int main(void)
     RUN(escalation_levels_and_ack);
     RUN(digests_count_everything_held_back);
     RUN(rate_limit_bucket);
+    RUN(spike_against_the_usual_level_of_the_hour);
     return test_summary();
 }
