@@ -1,6 +1,9 @@
 /* engine.c — the engine's per-thread scratch and bp_engine_judge: a post in, a mention out
- * (matching, scoring, policy, then the mention JSON, the only allocation per matched post). */
+ * (matching, scoring, policy, then the mention JSON, the only allocation per matched post).
+ * bp_engine_judge_raw writes the mention as text instead: the post's own bytes with the
+ * mention's fields appended (no json_t copied or dumped; what bp-filter sends on). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +32,22 @@ bp_engine_t *bp_engine_new(const bp_rules_t *r)
     e->present = calloc(r->npresence + 1, sizeof *e->present);
     e->cand = malloc((r->nm + 1) * sizeof *e->cand);
     e->res.bs = calloc(r->nbrands + 1, sizeof *e->res.bs);
+    e->mf = calloc(r->nm + 1, 1);
     if (!e->md || !e->mctx || !e->jit || !e->stamp || !e->ms || !e->present || !e->cand ||
-        !e->res.bs) {
+        !e->res.bs || !e->mf) {
         bp_engine_free(e);
         return NULL;
+    }
+    /* which literal hits C can verify without the regex, and the rest of what the hot loops
+     * ask of a matcher, in one byte each */
+    for (size_t i = 0; i < r->nm; i++) {
+        const bp_matcher_t *m = &r->m[i];
+        /* a pattern whose matches all start with one of its literals is searched from its
+         * literal hits, like a term, not over the whole text */
+        int anchor = m->lit || (m->nlits && !m->always && m->src &&
+                                bp_regex_lits_lead(m->src, m->lits, m->nlits));
+        e->mf[i] = (unsigned char)((bp_regex_simple_kind(r, m) & BP_MF_SIMPLE) |
+                                   (anchor ? BP_MF_ANCHOR : 0) | (unsigned)m->kind << 4);
     }
     pcre2_set_match_limit(e->mctx, r->policy.match_limit);
     pcre2_set_depth_limit(e->mctx, r->policy.depth_limit);
@@ -53,6 +68,7 @@ void bp_engine_free(bp_engine_t *e)
     free(e->ms);
     free(e->present);
     free(e->cand);
+    free(e->mf);
     free(e->anc);
     free(e->words);
     free(e->xs);
@@ -74,6 +90,13 @@ int bp_engine_run(bp_engine_t *e, const char *text, size_t len, const char *lang
     e->res.followers = followers;
     if (bp_match_text(e, text, len) < 0)
         return -1;
+    if (e->brand_gate && e->res.nhits == 0) {
+        /* no brand: no mention, nothing to score (bp_match_text stopped early) */
+        e->res.nbs = 0;
+        bp_buf_reset(&e->res.reasons);
+        e->res.nreasons = 0;
+        return 0;
+    }
     if (bp_score_text(e, text, len, lang) < 0 ||
         bp_policy_decide(e->r, &e->res, author_id, author_handle) < 0) {
         snprintf(e->err, sizeof e->err, "out of memory");
@@ -202,10 +225,226 @@ fail:
     return NULL;
 }
 
-int bp_engine_judge(bp_engine_t *e, const json_t *post, json_t **mention, char *err,
-                    size_t errlen)
+/* ---- the mention spliced into the post's own bytes (bp_engine_judge_raw) ---- */
+
+/* Appends s (len bytes, UTF-8) as a JSON string the way jansson's json_dumps writes it
+ * without JSON_ENSURE_ASCII: '"', '\\' and control characters escaped, the rest as is. */
+static int raw_str(bp_buf_t *b, const char *s, size_t len)
 {
-    *mention = NULL;
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = bp_buf_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        rc |= bp_buf_append(b, s + run, i - run);
+        run = i + 1;
+        char esc[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        rc |= bp_buf_append(b, esc, n);
+    }
+    rc |= bp_buf_append(b, s + run, len - run);
+    return rc | bp_buf_putc(b, '"');
+}
+
+static int raw_cstr(bp_buf_t *b, const char *s) { return raw_str(b, s, strlen(s)); }
+
+/* "key": (key is a plain ASCII literal, nothing to escape), preceded by a comma. */
+static int raw_key(bp_buf_t *b, const char *k)
+{
+    return bp_buf_putc(b, ',') | bp_buf_putc(b, '"') | bp_buf_puts(b, k) |
+           bp_buf_append(b, "\":", 2);
+}
+
+/* A literal string (sizeof, not strlen). */
+#define RAW_LIT(b, lit) bp_buf_append((b), (lit), sizeof(lit) - 1)
+
+/* An integer as jansson writes it ("%lld"). */
+static int raw_int(bp_buf_t *b, long long v)
+{
+    char s[24], *p = s + sizeof s;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return bp_buf_append(b, p, (size_t)(s + sizeof s - p));
+}
+
+/* A score as engine_num then json_dumps write it: whole numbers as integers, else jansson's
+ * real format ("%.17g", ".0" added when there is no '.' or 'e', exponent without '+' and
+ * leading zeros). */
+static int raw_num(bp_buf_t *b, double v)
+{
+    double r = round(v * 10) / 10;
+    if (r == 0)
+        r = 0;
+    if (r == floor(r) && fabs(r) < 1e15)
+        return raw_int(b, (long long)r);
+    char s[64];
+    int n = snprintf(s, sizeof s, "%.17g", r);
+    if (n < 0 || (size_t)n >= sizeof s - 3)
+        return -1;
+    if (!strchr(s, '.') && !strchr(s, 'e')) {
+        s[n++] = '.';
+        s[n++] = '0';
+        s[n] = '\0';
+    }
+    char *x = strchr(s, 'e');
+    if (x) {
+        char *start = x + 1, *end = x + 2;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, (size_t)n - (size_t)(end - s) + 1);
+            n -= (int)(end - start);
+        }
+    }
+    return bp_buf_append(b, s, (size_t)n);
+}
+
+
+/* The fields a mention adds to its post: a post that has one already (a mention fed back in)
+ * is judged through the json_t path, which replaces them in place. */
+static const char *const engine_mention_keys[] = {
+    "brands", "matches", "sentiment", "brand_sentiment", "alert", "alert_brands",
+    "priority", "reasons", "rules_version", "filtered_at", NULL};
+
+/* Appends the mention's fields (",\"brands\":[...],...}") for e->res; b already holds the
+ * post's bytes up to, not including, its closing brace. Same fields, order and formatting as
+ * engine_mention + bp_json_dump. Returns 0 or -1 (cap or memory). */
+static int engine_mention_raw(bp_engine_t *e, bp_buf_t *b, int64_t now_ms)
+{
+    const bp_rules_t *r = e->r;
+    const bp_result_t *res = &e->res;
+    int rc = raw_key(b, "brands") | bp_buf_putc(b, '[');
+    for (size_t i = 0; i < res->nbs; i++) {
+        if (i)
+            rc |= bp_buf_putc(b, ',');
+        rc |= raw_cstr(b, r->brands[res->bs[i].brand].id);
+    }
+    rc |= bp_buf_putc(b, ']') | raw_key(b, "matches") | bp_buf_putc(b, '[');
+    int first = 1;
+    for (size_t i = 0; i < res->nhits; i++) {
+        const bp_hit_t *h = &res->hits[i];
+        const bp_matcher_t *mt = &r->m[h->m];
+        if (h->flags & (BP_HF_DROPPED | BP_HF_EXCLUDED | BP_HF_NONEAR))
+            continue;
+        const char *rule, *kind;
+        if (mt->kind <= BP_MK_HANDLE) {
+            rule = r->brands[mt->owner].id;
+            kind = "brand";
+        } else if (mt->kind == BP_MK_URGENT && !(h->flags & BP_HF_NEGATED)) {
+            rule = mt->reason;
+            kind = "urgent";
+            if (!rule)
+                return -1; /* as json_string(NULL) fails the json_t path */
+        } else {
+            continue;
+        }
+        rc |= bp_buf_append(b, first ? "{\"rule\":" : ",{\"rule\":", first ? 8 : 9);
+        first = 0;
+        rc |= raw_cstr(b, rule) | RAW_LIT(b, ",\"kind\":") | raw_cstr(b, kind) |
+              RAW_LIT(b, ",\"term\":") | raw_cstr(b, mt->term) |
+              RAW_LIT(b, ",\"start\":") | raw_int(b, h->os) |
+              RAW_LIT(b, ",\"end\":") | raw_int(b, h->oe) | bp_buf_putc(b, '}');
+    }
+    rc |= bp_buf_putc(b, ']') | raw_key(b, "sentiment") | RAW_LIT(b, "{\"score\":") |
+          raw_num(b, res->score) | RAW_LIT(b, ",\"label\":") |
+          raw_cstr(b, bp_score_label(res->score)) | RAW_LIT(b, ",\"terms\":[");
+    first = 1;
+    for (size_t i = 0; i < res->nhits; i++) {
+        const bp_hit_t *h = &res->hits[i];
+        const bp_matcher_t *mt = &r->m[h->m];
+        if (h->flags & (BP_HF_DROPPED | BP_HF_EXCLUDED | BP_HF_NONEAR))
+            continue;
+        if (mt->kind != BP_MK_NEGATIVE && mt->kind != BP_MK_POSITIVE)
+            continue;
+        rc |= bp_buf_append(b, first ? "{\"term\":" : ",{\"term\":", first ? 8 : 9);
+        first = 0;
+        rc |= raw_cstr(b, mt->term) | RAW_LIT(b, ",\"weight\":") | raw_num(b, h->weight) |
+              RAW_LIT(b, ",\"start\":") | raw_int(b, h->os) |
+              RAW_LIT(b, ",\"end\":") | raw_int(b, h->oe);
+        if (h->flags & BP_HF_NEGATED)
+            rc |= RAW_LIT(b, ",\"negated\":true");
+        rc |= bp_buf_putc(b, '}');
+    }
+    rc |= bp_buf_append(b, "]}", 2) | raw_key(b, "brand_sentiment") | bp_buf_putc(b, '{');
+    /* json_object_set_new replaces a brand already set: keep the first position, last value
+     * (a brand is in res->bs once, so this is the plain loop) */
+    for (size_t i = 0; i < res->nbs; i++) {
+        if (i)
+            rc |= bp_buf_putc(b, ',');
+        rc |= raw_cstr(b, r->brands[res->bs[i].brand].id) | RAW_LIT(b, ":{\"score\":") |
+              raw_num(b, res->bs[i].score) | RAW_LIT(b, ",\"label\":") |
+              raw_cstr(b, bp_score_label(res->bs[i].score)) | bp_buf_putc(b, '}');
+    }
+    rc |= bp_buf_putc(b, '}') | raw_key(b, "alert") |
+          bp_buf_puts(b, res->alert ? "true" : "false");
+    if (res->alert) {
+        rc |= raw_key(b, "alert_brands") | bp_buf_putc(b, '[');
+        size_t n = 0;
+        for (size_t i = 0; i < res->nbs; i++)
+            if (res->bs[i].score < 0) {
+                if (n++)
+                    rc |= bp_buf_putc(b, ',');
+                rc |= raw_cstr(b, r->brands[res->bs[i].brand].id);
+            }
+        if (n == 0)
+            for (size_t i = 0; i < res->nbs; i++) {
+                if (i)
+                    rc |= bp_buf_putc(b, ',');
+                rc |= raw_cstr(b, r->brands[res->bs[i].brand].id);
+            }
+        rc |= bp_buf_putc(b, ']');
+    }
+    rc |= raw_key(b, "priority") | raw_cstr(b, res->priority) | raw_key(b, "reasons") |
+          bp_buf_putc(b, '[');
+    const char *q = res->reasons.data;
+    for (size_t i = 0; i < res->nreasons; i++) {
+        size_t ql = strlen(q);
+        if (i)
+            rc |= bp_buf_putc(b, ',');
+        rc |= raw_str(b, q, ql);
+        q += ql + 1;
+    }
+    /* many mentions share a millisecond: format it once */
+    static _Thread_local int64_t ts_ms = INT64_MIN;
+    static _Thread_local char ts[BP_TIME_BUFSZ];
+    if (now_ms != ts_ms) {
+        bp_time_format_rfc3339(now_ms, ts);
+        ts_ms = now_ms;
+    }
+    rc |= bp_buf_putc(b, ']') | raw_key(b, "rules_version") | raw_cstr(b, r->version) |
+          raw_key(b, "filtered_at") | raw_cstr(b, ts) | bp_buf_putc(b, '}');
+    return rc ? -1 : 0;
+}
+
+/* Judges post and fetches what the callers of judge and judge_raw share. */
+static int engine_judge_post(bp_engine_t *e, const json_t *post, char *err, size_t errlen)
+{
+    e->brand_gate = 1;
     const json_t *t = json_object_get(post, "text");
     if (!json_is_string(t)) {
         snprintf(err, errlen, "post has no text");
@@ -216,11 +455,75 @@ int bp_engine_judge(bp_engine_t *e, const json_t *post, json_t **mention, char *
         handle = author_field(post, "username");
     if (bp_engine_run(e, json_string_value(t), json_string_length(t), bp_json_str(post, "lang"),
                       bp_post_followers(post), author_field(post, "id"), handle) < 0) {
+        e->brand_gate = 0;
         snprintf(err, errlen, "%s", e->err);
         return -1;
     }
-    if (e->res.nbs == 0)
-        return 0;
+    e->brand_gate = 0;
+    return e->res.nbs ? 1 : 0;
+}
+
+int bp_engine_judge_raw(bp_engine_t *e, const json_t *post, const char *raw, size_t rawlen,
+                        bp_buf_t *out, int *alert, char *err, size_t errlen)
+{
+    bp_buf_reset(out);
+    if (alert)
+        *alert = 0;
+    int rc = engine_judge_post(e, post, err, errlen);
+    if (rc <= 0)
+        return rc;
+    if (alert)
+        *alert = e->res.alert;
+    /* the record without its closing brace (and the whitespace around it) */
+    while (rawlen && (raw[rawlen - 1] == ' ' || raw[rawlen - 1] == '\t' ||
+                      raw[rawlen - 1] == '\n' || raw[rawlen - 1] == '\r'))
+        rawlen--;
+    while (rawlen && (*raw == ' ' || *raw == '\t' || *raw == '\n' || *raw == '\r')) {
+        raw++;
+        rawlen--;
+    }
+    int splice = rawlen >= 2 && raw[0] == '{' && raw[rawlen - 1] == '}' &&
+                 !memchr(raw, '\n', rawlen) && !memchr(raw, '\r', rawlen);
+    for (size_t i = 0; splice && engine_mention_keys[i]; i++)
+        if (json_object_get(post, engine_mention_keys[i]))
+            splice = 0;
+    if (splice) {
+        rawlen--; /* the '}' */
+        while (raw[rawlen - 1] == ' ' || raw[rawlen - 1] == '\t')
+            rawlen--;
+        /* "{}": no field before ours; the comma raw_key writes would be one too many */
+        int empty = rawlen == 1;
+        if (bp_buf_append(out, raw, rawlen) != 0 ||
+            engine_mention_raw(e, out, bp_now_ms()) != 0) {
+            snprintf(err, errlen, "the mention exceeds %zu bytes or memory ran out",
+                     out->limit ? out->limit : BP_BUF_DEFAULT_LIMIT);
+            bp_buf_reset(out);
+            return -1;
+        }
+        if (empty)
+            out->data[1] = ' '; /* "{ \"brands\"...": the comma blanked */
+        return 1;
+    }
+    json_t *m = engine_mention(e, post);
+    char *js = m ? bp_json_dump(m) : NULL;
+    json_decref(m);
+    if (!js || bp_buf_puts(out, js) != 0) {
+        free(js);
+        snprintf(err, errlen, "out of memory building the mention");
+        bp_buf_reset(out);
+        return -1;
+    }
+    free(js);
+    return 1;
+}
+
+int bp_engine_judge(bp_engine_t *e, const json_t *post, json_t **mention, char *err,
+                    size_t errlen)
+{
+    *mention = NULL;
+    int rc = engine_judge_post(e, post, err, errlen);
+    if (rc <= 0)
+        return rc;
     *mention = engine_mention(e, post);
     if (!*mention) {
         snprintf(err, errlen, "out of memory building the mention");

@@ -32,6 +32,18 @@ void bp_engine_free(bp_engine_t *e); /* accepts NULL */
 int bp_engine_judge(bp_engine_t *e, const json_t *post, json_t **mention, char *err,
                     size_t errlen);
 
+/* bp_engine_judge for a post parsed from raw (rawlen bytes, the JSON object it was parsed from):
+ * the mention is written to out (reset first) as one line of compact JSON (no newline): the
+ * post's own bytes with the mention's fields spliced in before its closing brace (no json_t
+ * built, copied or dumped). Same fields, values and order as bp_json_dump of
+ * bp_engine_judge's mention; only the post's own part keeps the record's spelling (its
+ * escapes, numbers and spaces). A post that already has a field the mention adds (a mention
+ * judged again), or a record spread over several lines, goes through the json_t path instead.
+ * *alert (may be NULL) gets the mention's alert. Returns 1 (a brand matched, out holds the
+ * mention), 0 (no brand, out empty) or -1 (reason in err; out empty). */
+int bp_engine_judge_raw(bp_engine_t *e, const json_t *post, const char *raw, size_t rawlen,
+                        bp_buf_t *out, int *alert, char *err, size_t errlen);
+
 /* Writes to out, for people: the normalized text, every brand and lexicon hit with its span
  * (including those excluded, overlapped or without their NEAR term, and why), the score
  * arithmetic, each brand's sentiment and the policy decision. lang, author may be NULL.

@@ -89,8 +89,7 @@ static void match_cb(void *ctx, int code, size_t start)
         e->present[id] = e->gen;
         return;
     }
-    const bp_matcher_t *m = &e->r->m[id];
-    if (m->lit) {
+    if (e->mf[id] & BP_MF_ANCHOR) {
         if (e->nanc == e->capanc) {
             size_t nc = e->capanc ? e->capanc * 2 : 256;
             if (nc > BP_ENGINE_MAX_TEXT)
@@ -136,9 +135,10 @@ static int match_wclass(uint32_t cp)
 }
 
 /* A one-word term at pos (literal of lit bytes): 1 match [pos,*end), 0 none, -1 unsure. For
- * simple = 2 the match runs on over word characters (the term's '*'). */
-static int match_simple(const char *t, size_t len, size_t pos, size_t lit, int simple,
-                        size_t *end)
+ * simple = 2 the match runs on over word characters (the term's '*'); for the ending kinds
+ * (BP_SIMPLE_ENDING*) the rest of the word after the stem must be one of the case endings. */
+static int match_simple(const bp_rules_t *r, const char *t, size_t len, size_t pos, size_t lit,
+                        int simple, size_t *end)
 {
     if (pos > 0) {
         size_t b = pos - 1;
@@ -163,6 +163,11 @@ static int match_simple(const char *t, size_t len, size_t pos, size_t lit, int s
             return 0;
         e = j;
     }
+    if (simple >= BP_SIMPLE_ENDING) {
+        int f = bp_regex_ending_match(r, simple, t + pos + lit, e - pos - lit);
+        if (f <= 0)
+            return f;
+    }
     *end = e;
     return 1;
 }
@@ -178,12 +183,21 @@ static int hit_pos_cmp(const void *a, const void *b)
     return (x->m > y->m) - (x->m < y->m);
 }
 
-/* One pass of every scheduled matcher over a normalized text; hits from index first on. */
-static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *pf,
-                      const int *always, size_t nalways, int digits)
+/* Which matchers a step of a pass runs: brand kinds or the lexicon's. Brands go first so
+ * that a post naming no brand costs no lexicon work when the caller only wants mentions. */
+enum { MATCH_BRANDS = 1, MATCH_LEXICON = 2 };
+
+static int match_phase_has(const bp_engine_t *e, int mi, int phase)
+{
+    return (BP_MF_KIND(e->mf[mi]) <= BP_MK_HANDLE ? MATCH_BRANDS : MATCH_LEXICON) & phase;
+}
+
+/* Starts a pass over a normalized text: the prefilter scan, which schedules matchers (e->cand)
+ * and notes the literal hits of terms and of patterns led by their literals (e->anc). */
+static void match_pass_begin(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *pf,
+                             const int *always, size_t nalways, int digits)
 {
     const bp_rules_t *r = e->r;
-    size_t first = e->res.nhits;
     e->gen++;
     if (e->gen == 0) { /* wrapped: forget old stamps */
         memset(e->stamp, 0, r->nm * sizeof *e->stamp);
@@ -200,10 +214,25 @@ static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *
                 e->stamp[always[i]] = e->gen;
                 e->cand[e->ncand++] = always[i];
             }
+    } else {
+        for (size_t i = 0; i < r->nm; i++)
+            if (r->m[i].digits == digits)
+                e->cand[e->ncand++] = (int)i;
+    }
+}
+
+/* Runs the scheduled matchers of phase (MATCH_BRANDS, MATCH_LEXICON or both) over the text
+ * of the pass begun. Returns 0 or -1 (e->err). */
+static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
+{
+    const bp_rules_t *r = e->r;
+    if (e->prefilter) {
         /* literal hits come in text order; per matcher, rebuild the chain of leftmost
          * non-overlapping matches a scan of the whole text would find */
         for (size_t i = 0; i < e->nanc; i++) {
             int mi = e->anc[i].m;
+            if (!match_phase_has(e, mi, phase))
+                continue;
             const bp_matcher_t *m = &r->m[mi];
             struct bp_mstate *st = &e->ms[mi];
             uint32_t pos = e->anc[i].pos;
@@ -218,9 +247,10 @@ static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *
             if (st->done || pos < st->last_end)
                 continue;
             int rc;
-            if (m->simple) {
+            int simple = e->mf[mi] & BP_MF_SIMPLE;
+            if (simple) {
                 size_t end = pos;
-                int f = match_simple(n->text, n->len, pos, m->litlen, m->simple, &end);
+                int f = match_simple(r, n->text, n->len, pos, m->litlen, simple, &end);
                 if (f == 0)
                     continue;
                 if (f == 1) {
@@ -238,7 +268,8 @@ static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *
             } else {
                 /* the literal is within litoff bytes of the match start: the leftmost match
                  * from there (or from the previous match's end) is the next one of the chain */
-                size_t from = pos > m->litoff ? pos - m->litoff : 0;
+                size_t litoff = m->lit ? m->litoff : 0; /* patterns: hits lead matches */
+                size_t from = pos > litoff ? pos - litoff : 0;
                 if (from < st->last_end)
                     from = st->last_end;
                 while (from < n->len && ((unsigned char)n->text[from] & 0xC0) == 0x80)
@@ -259,16 +290,20 @@ static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *
                 st->last_end = (uint32_t)ov[1];
             }
         }
-    } else {
-        for (size_t i = 0; i < r->nm; i++)
-            if (r->m[i].digits == digits)
-                e->cand[e->ncand++] = (int)i;
     }
-    for (size_t i = 0; i < e->ncand; i++)
-        if (match_scan(e, e->cand[i], NULL, r->m[e->cand[i]].re, n->text, n->len, match_push) <
-            0)
+    for (size_t i = 0; i < e->ncand; i++) {
+        if (match_phase_has(e, e->cand[i], phase) &&
+            match_scan(e, e->cand[i], NULL, r->m[e->cand[i]].re, n->text, n->len, match_push) <
+                0)
             return -1;
-    /* per matcher, leftmost non-overlapping hits, as one scan of the whole text finds them */
+    }
+    return 0;
+}
+
+/* Ends a pass: per matcher, leftmost non-overlapping hits (from index first on), as one scan
+ * of the whole text finds them, with their spans in the original text. */
+static void match_pass_end(bp_engine_t *e, const bp_norm_t *n, size_t first)
+{
     bp_hit_t *h = e->res.hits + first;
     size_t nh = e->res.nhits - first, k = 0;
     qsort(h, nh, sizeof *h, hit_cmp);
@@ -284,6 +319,17 @@ static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *
         e->res.hits[i].os = (uint32_t)oa;
         e->res.hits[i].oe = (uint32_t)ob;
     }
+}
+
+/* One pass of every scheduled matcher over a normalized text; hits from index first on. */
+static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *pf,
+                      const int *always, size_t nalways, int digits)
+{
+    size_t first = e->res.nhits;
+    match_pass_begin(e, n, pf, always, nalways, digits);
+    if (match_pass_run(e, n, MATCH_BRANDS) < 0 || match_pass_run(e, n, MATCH_LEXICON) < 0)
+        return -1;
+    match_pass_end(e, n, first);
     return 0;
 }
 
@@ -314,9 +360,9 @@ static int match_exclude(bp_engine_t *e, const bp_norm_t *n, size_t first)
     const bp_rules_t *r = e->r;
     for (size_t i = first; i < e->res.nhits; i++) {
         bp_hit_t *h = &e->res.hits[i];
-        const bp_matcher_t *m = &r->m[h->m];
-        if (m->kind > BP_MK_HANDLE || (h->flags & BP_HF_EXCLUDED))
+        if (BP_MF_KIND(e->mf[h->m]) > BP_MK_HANDLE || (h->flags & BP_HF_EXCLUDED))
             continue;
+        const bp_matcher_t *m = &r->m[h->m];
         const bp_brand_t *b = &r->brands[m->owner];
         if (!b->nexclude)
             continue;
@@ -327,7 +373,7 @@ static int match_exclude(bp_engine_t *e, const bp_norm_t *n, size_t first)
                 return -1;
         for (size_t j = i; j < e->res.nhits; j++) {
             bp_hit_t *o = &e->res.hits[j];
-            if (r->m[o->m].kind > BP_MK_HANDLE || r->m[o->m].owner != m->owner)
+            if (BP_MF_KIND(e->mf[o->m]) > BP_MK_HANDLE || r->m[o->m].owner != m->owner)
                 continue;
             for (size_t x = 0; x < e->nxs; x++)
                 if (e->xs[x].s < o->e && o->s < e->xs[x].e) {
@@ -361,6 +407,11 @@ static inline uint32_t match_cp(const char *t, size_t len, size_t *i)
     if (c < 0x80) {
         (*i)++;
         return c;
+    }
+    if (c >= 0xC2 && c <= 0xDF && *i + 1 < len && ((unsigned char)t[*i + 1] & 0xC0) == 0x80) {
+        uint32_t cp = (uint32_t)(c & 0x1F) << 6 | ((unsigned char)t[*i + 1] & 0x3F);
+        *i += 2;
+        return cp;
     }
     return bp_utf8_decode(t, len, i);
 }
@@ -443,9 +494,10 @@ static int match_near(bp_engine_t *e)
     const bp_rules_t *r = e->r;
     for (size_t i = 0; i < e->res.nhits; i++) {
         bp_hit_t *h = &e->res.hits[i];
-        const bp_matcher_t *m = &r->m[h->m];
-        if (m->kind > BP_MK_HANDLE || (h->flags & (BP_HF_EXCLUDED | BP_HF_DROPPED)))
+        if (BP_MF_KIND(e->mf[h->m]) > BP_MK_HANDLE ||
+            (h->flags & (BP_HF_EXCLUDED | BP_HF_DROPPED)))
             continue;
+        const bp_matcher_t *m = &r->m[h->m];
         const bp_brand_t *b = &r->brands[m->owner];
         if (!b->near_words)
             continue;
@@ -518,14 +570,26 @@ int bp_match_text(bp_engine_t *e, const char *text, size_t len)
         return match_err(e, "cannot normalize the text (out of memory)");
     if (bp_utf8_check(e->norm.text, e->norm.len) != e->norm.len)
         return match_err(e, "normalized text is not valid UTF-8");
+    int digits = r->has_digits && text_has_digitish(text, len);
+    if (e->brand_gate && !digits) {
+        /* only mentions wanted: the lexicon and the words only when a brand is named */
+        match_pass_begin(e, &e->norm, r->pf, r->always, r->nalways, 0);
+        if (match_pass_run(e, &e->norm, MATCH_BRANDS) < 0)
+            return -1;
+        if (e->res.nhits == 0)
+            return 0;
+        if (match_pass_run(e, &e->norm, MATCH_LEXICON) < 0)
+            return -1;
+        match_pass_end(e, &e->norm, 0);
+    } else if (match_pass(e, &e->norm, r->pf, r->always, r->nalways, 0) < 0) {
+        return -1;
+    }
     if (match_words(e, &e->norm) < 0)
         return match_err(e, "out of memory");
-    if (match_pass(e, &e->norm, r->pf, r->always, r->nalways, 0) < 0)
-        return -1;
     if (match_exclude(e, &e->norm, 0) < 0)
         return -1;
     size_t nmain = e->res.nhits;
-    if (r->has_digits && text_has_digitish(text, len)) {
+    if (digits) {
         if (bp_normalize(&e->normd, text, len, &r->nopts_digits) < 0)
             return match_err(e, "cannot normalize the text (out of memory)");
         if (bp_utf8_check(e->normd.text, e->normd.len) != e->normd.len)
@@ -541,7 +605,7 @@ int bp_match_text(bp_engine_t *e, const char *text, size_t len)
             int dup = 0;
             for (size_t j = 0; j < nmain && !dup; j++) {
                 const bp_hit_t *o = &e->res.hits[j];
-                dup = r->m[o->m].kind <= BP_MK_HANDLE &&
+                dup = BP_MF_KIND(e->mf[o->m]) <= BP_MK_HANDLE &&
                       r->m[o->m].owner == r->m[h.m].owner && o->os < h.oe && h.os < o->oe;
             }
             if (dup)
@@ -560,11 +624,11 @@ int bp_match_text(bp_engine_t *e, const char *text, size_t len)
     /* one brand, overlapping hits of several of its matchers: the longest one speaks */
     for (size_t i = 0; i < e->res.nhits; i++) {
         bp_hit_t *a = &e->res.hits[i];
-        if (r->m[a->m].kind > BP_MK_HANDLE || (a->flags & BP_HF_EXCLUDED))
+        if (BP_MF_KIND(e->mf[a->m]) > BP_MK_HANDLE || (a->flags & BP_HF_EXCLUDED))
             continue;
         for (size_t j = 0; j < e->res.nhits; j++) {
             bp_hit_t *b = &e->res.hits[j];
-            if (j == i || r->m[b->m].kind > BP_MK_HANDLE || (b->flags & BP_HF_EXCLUDED) ||
+            if (j == i || BP_MF_KIND(e->mf[b->m]) > BP_MK_HANDLE || (b->flags & BP_HF_EXCLUDED) ||
                 r->m[b->m].owner != r->m[a->m].owner || !(a->os < b->oe && b->os < a->oe))
                 continue;
             uint32_t la = a->oe - a->os, lb = b->oe - b->os;

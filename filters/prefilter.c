@@ -2,7 +2,9 @@
  * pass over the normalized text. Literals are bucketed by their first 1, 2, 3, 4, 6 or 8 bytes
  * (the most their length allows; 8 bytes are 4 Cyrillic letters, so buckets stay small) in
  * hash tables with a bitmap in front for quick rejection: each character position of the
- * text costs a few L1/L2 lookups however many rules there are. Built once per rule set. */
+ * text costs a few L1/L2 lookups however many rules there are. Literals of one bucket are
+ * compared 8 bytes at a time against the loaded text; a literal several rules share is
+ * compared once. Built once per rule set. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +12,24 @@
 #include "ruleset.h"
 
 #define PF_MAX_LITERALS (1u << 22)
-#define PF_BITS 16 /* quick-reject bitmap: 2^16 bits = 8 KiB per key length */
+#define PF_BITS 16 /* quick-reject bitmap: 2^16 bits = 8 KiB */
 
-typedef struct pf_lit { uint32_t off, len; int id; } pf_lit_t;
+typedef struct pf_lit {
+    uint64_t head;     /* its first min(len, 8) bytes, as pf_key loads them */
+    uint32_t off;
+    uint32_t len : 31;
+    uint32_t same : 1; /* the same bytes as the literal before it in the bucket */
+    int id;
+} pf_lit_t;
 typedef struct pf_slot { uint64_t key; uint32_t first, count; } pf_slot_t;
 
 #define PF_NK 6
+#define PF_K4 3 /* index of the 4-byte keys */
 static const size_t pf_klens[PF_NK] = {1, 2, 3, 4, 6, 8};
 
 typedef struct pf_table {
     pf_slot_t *slots;      /* open addressing; count 0 = empty */
     uint32_t mask;
-    uint64_t bits[(1u << PF_BITS) / 64];
     size_t nkeys;
 } pf_table_t;
 
@@ -31,7 +39,14 @@ struct bp_prefilter {
     pf_lit_t *lits;        /* sorted by (key length, key) after build */
     size_t nlits, caplits;
     pf_table_t t[PF_NK];   /* by key length pf_klens[] */
+    /* quick reject, one bitmap for every key length (8 KiB: stays in L1 while the text is
+     * scanned; a bitmap per length did not) */
+    uint64_t bits[(1u << PF_BITS) / 64];
+    /* the first 4 bytes of every literal of 4 bytes or more (the keys of 4, 6 and 8 bytes):
+     * a position whose 4 bytes are not here skips those three tables */
+    uint64_t gate4[(1u << PF_BITS) / 64];
     uint64_t kmask[PF_NK]; /* the first k bytes of a loaded word, whatever the endianness */
+    uint64_t lmask[9];     /* the same for every length 0..8 */
     int built;
 };
 
@@ -71,7 +86,7 @@ int bp_prefilter_add(bp_prefilter_t *p, const char *lit, size_t len, int id)
         p->caplits = nc;
     }
     memcpy(p->pool + p->npool, lit, len);
-    p->lits[p->nlits++] = (pf_lit_t){(uint32_t)p->npool, (uint32_t)len, id};
+    p->lits[p->nlits++] = (pf_lit_t){0, (uint32_t)p->npool, (uint32_t)len, 0, id};
     p->npool += len;
     return 0;
 }
@@ -83,9 +98,10 @@ static uint64_t pf_key(const char *s, size_t k)
     return v;
 }
 
-static uint32_t pf_hash(uint64_t key)
+/* The bitmap bit of a key of key length index ki. */
+static uint32_t pf_hash(uint64_t key, int ki)
 {
-    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - PF_BITS));
+    return (uint32_t)(((key + (uint64_t)ki) * 0x9E3779B97F4A7C15ull) >> (64 - PF_BITS));
 }
 
 static uint32_t pf_slot0(uint64_t key, uint32_t mask)
@@ -112,6 +128,12 @@ static int pf_cmp(const void *a, const void *b, void *ctx)
     uint64_t a1 = pf_key(p->pool + x->off, pf_klens[kx]), b1 = pf_key(p->pool + y->off, pf_klens[ky]);
     if (a1 != b1)
         return a1 < b1 ? -1 : 1;
+    /* the same literal's copies next to each other */
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    int c = memcmp(p->pool + x->off, p->pool + y->off, x->len);
+    if (c)
+        return c;
     return x->off < y->off ? -1 : x->off > y->off; /* stable: insertion order */
 }
 
@@ -124,6 +146,17 @@ int bp_prefilter_build(bp_prefilter_t *p)
     for (int ki = 0; ki < PF_NK; ki++) {
         p->kmask[ki] = 0;
         memset(&p->kmask[ki], 0xFF, pf_klens[ki]);
+    }
+    for (size_t k = 0; k <= 8; k++) {
+        p->lmask[k] = 0;
+        memset(&p->lmask[k], 0xFF, k);
+    }
+    for (size_t j = 0; j < p->nlits; j++) {
+        pf_lit_t *l = &p->lits[j];
+        l->head = pf_key(p->pool + l->off, l->len < 8 ? l->len : 8);
+        l->same = j > 0 && p->lits[j - 1].len == l->len &&
+                  pf_kidx(p->lits[j - 1].len) == pf_kidx(l->len) &&
+                  memcmp(p->pool + p->lits[j - 1].off, p->pool + l->off, l->len) == 0;
     }
     size_t i = 0;
     for (int ki = 0; ki < PF_NK; ki++) {
@@ -150,8 +183,12 @@ int bp_prefilter_build(bp_prefilter_t *p)
             size_t e = j;
             while (e < i && pf_key(p->pool + p->lits[e].off, k) == key)
                 e++;
-            uint32_t h = pf_hash(key);
-            t->bits[h / 64] |= 1ull << (h % 64);
+            uint32_t h = pf_hash(key, ki);
+            p->bits[h / 64] |= 1ull << (h % 64);
+            if (k >= 4) {
+                uint32_t g = pf_hash(key & p->kmask[PF_K4], PF_NK);
+                p->gate4[g / 64] |= 1ull << (g % 64);
+            }
             uint32_t s = pf_slot0(key, t->mask);
             while (t->slots[s].count)
                 s = (s + 1) & t->mask;
@@ -180,7 +217,13 @@ void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp
         } else {
             memcpy(&word, text + i, avail);
         }
-        for (int ki = 0; ki < PF_NK; ki++) {
+        int nk = PF_NK;
+        if (avail >= 4) {
+            uint32_t g = pf_hash(word & p->kmask[PF_K4], PF_NK);
+            if (!(p->gate4[g / 64] & (1ull << (g % 64))))
+                nk = PF_K4; /* no literal of 4 bytes or more starts here */
+        }
+        for (int ki = 0; ki < nk; ki++) {
             const pf_table_t *t = &p->t[ki];
             size_t k = pf_klens[ki];
             if (k > avail)
@@ -188,18 +231,23 @@ void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp
             if (!t->nkeys)
                 continue;
             uint64_t key = word & p->kmask[ki];
-            uint32_t h = pf_hash(key);
-            if (!(t->bits[h / 64] & (1ull << (h % 64))))
+            uint32_t h = pf_hash(key, ki);
+            if (!(p->bits[h / 64] & (1ull << (h % 64))))
                 continue;
             uint32_t s = pf_slot0(key, t->mask);
             while (t->slots[s].count && t->slots[s].key != key)
                 s = (s + 1) & t->mask;
             if (!t->slots[s].count)
                 continue;
-            for (uint32_t j = t->slots[s].first; j < t->slots[s].first + t->slots[s].count; j++) {
+            int found = 0;
+            for (uint32_t j = t->slots[s].first, end = j + t->slots[s].count; j < end; j++) {
                 const pf_lit_t *l = &p->lits[j];
-                if (l->len <= avail &&
-                    (l->len == k || memcmp(text + i + k, p->pool + l->off + k, l->len - k) == 0))
+                if (!l->same) /* a copy shares the verdict of the literal before it */
+                    found = l->len <= avail &&
+                            (word & p->lmask[l->len < 8 ? l->len : 8]) == l->head &&
+                            (l->len <= 8 ||
+                             memcmp(text + i + 8, p->pool + l->off + 8, l->len - 8) == 0);
+                if (found)
                     cb(ctx, l->id, i);
             }
         }

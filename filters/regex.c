@@ -183,6 +183,7 @@ static int regex_part(const bp_rules_t *r, bp_buf_t *b, const char *n, term_part
                 return -1;
             if (alt && bp_buf_printf(b, "%s%s", alt, stem == sl ? "?" : "") < 0)
                 return -1;
+
             if (seg == p.s && bp_buf_append(lit, ss, stem) < 0)
                 return -1;
             seg = at;
@@ -312,6 +313,57 @@ done:
     free(copy);
     free(n);
     return out;
+}
+
+/* Does src start with prefix? Returns the rest, or NULL. */
+static const char *regex_skip(const char *src, const char *prefix)
+{
+    if (!prefix)
+        return NULL;
+    size_t n = strlen(prefix);
+    return strncmp(src, prefix, n) == 0 ? src + n : NULL;
+}
+
+int bp_regex_simple_kind(const bp_rules_t *r, const bp_matcher_t *m)
+{
+    if (m->simple)
+        return m->simple;
+    if (m->kind != BP_MK_VARIANT || !m->lit || !m->src || !m->anchored || m->nneed ||
+        !r->endings_after_vowel || !r->endings_after_consonant)
+        return 0;
+    const char *p = regex_skip(m->src, LOOKBEHIND);
+    p = p ? regex_skip(p, m->lit) : NULL;
+    if (!p)
+        return 0;
+    int kind = 1;
+    const char *q;
+    if ((q = regex_skip(p, r->endings_after_vowel)) && *q != '?') {
+        kind = BP_SIMPLE_ENDING;
+        p = q;
+    } else if ((q = regex_skip(p, r->endings_after_consonant)) && *q == '?') {
+        kind = BP_SIMPLE_ENDING_OPT;
+        p = q + 1;
+    }
+    return strcmp(p, LOOKAHEAD) == 0 ? kind : 0;
+}
+
+int bp_regex_ending_match(const bp_rules_t *r, int simple, const char *s, size_t n)
+{
+    if (n == 0)
+        return simple == BP_SIMPLE_ENDING_OPT;
+    const char *alt = simple == BP_SIMPLE_ENDING ? r->endings_after_vowel
+                                                 : r->endings_after_consonant;
+    if (!alt || strncmp(alt, "(?:", 3) != 0)
+        return -1;
+    const char *p = alt + 3;
+    for (;;) {
+        size_t k = strcspn(p, "|)");
+        if (k == n && memcmp(p, s, n) == 0)
+            return 1;
+        if (p[k] != '|')
+            return 0;
+        p += k + 1;
+    }
 }
 
 char *bp_regex_from_handle(const char *handle, const bp_norm_opts_t *o, char **lit, char *err,
@@ -738,4 +790,94 @@ char *bp_regex_literal(const char *src)
             free(v[k]);
     free(v);
     return one;
+}
+
+/* ---- patterns whose every match starts with one of their literals ---- */
+
+static int lead_alt(const char *s, size_t *i, char *const *lits, size_t nlits, int depth);
+
+/* One branch at s[*i]: 1 if every match of it starts with one of lits; *i is left after it
+ * (at '|', ')' or the end). */
+static int lead_seq(const char *s, size_t *i, char *const *lits, size_t nlits, int depth)
+{
+    size_t j = *i;
+    int ok = 0;
+    /* zero-width items first: they consume nothing */
+    for (;;) {
+        if (s[j] == '\\' && s[j + 1] == 'b')
+            j += 2;
+        else if (s[j] == '^')
+            j++;
+        else if (!strncmp(s + j, "(?<!", 4) || !strncmp(s + j, "(?<=", 4) ||
+                 !strncmp(s + j, "(?=", 3) || !strncmp(s + j, "(?!", 3))
+            j = lit_skip_group(s, j);
+        else
+            break;
+    }
+    long min = 1;
+    int more = 0;
+    if (s[j] == '(' && (s[j + 1] != '?' || !strncmp(s + j, "(?:", 3))) {
+        size_t k = j + (s[j + 1] == '?' ? 3 : 1);
+        ok = depth < 8 && lead_alt(s, &k, lits, nlits, depth + 1) && s[k] == ')';
+        j = lit_skip_group(s, j);
+        if (lit_quant2(s, j, &min, &more) && min == 0)
+            ok = 0; /* the group may be absent */
+    } else {
+        /* a run of plain characters; a quantified one ends it (kept if it must occur) */
+        bp_buf_t run = BP_BUF_INIT(BP_RULES_MAX_TERM * 8);
+        while (s[j] && !strchr("\\[]()|.^$*+?{}", s[j])) {
+            size_t n = 1;
+            unsigned char c = (unsigned char)s[j];
+            if (c >= 0xC0)
+                n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            size_t at = j;
+            for (size_t k = 0; k < n && s[j]; k++)
+                j++;
+            size_t q = lit_quant2(s, j, &min, &more);
+            if (!q || min > 0)
+                bp_buf_append(&run, s + at, j - at);
+            if (q)
+                break;
+        }
+        bp_norm_opts_t o = {0, 0, 0, 0};
+        char *norm = run.len ? bp_normalize_cstr(run.data, &o) : NULL;
+        for (size_t k = 0; norm && k < nlits && !ok; k++)
+            ok = lits[k][0] && strncmp(norm, lits[k], strlen(lits[k])) == 0;
+        free(norm);
+        bp_buf_free(&run);
+    }
+    /* the rest of the branch does not matter: skip to its end */
+    while (s[j] && s[j] != '|' && s[j] != ')') {
+        if (s[j] == '\\' && s[j + 1])
+            j += 2;
+        else if (s[j] == '[')
+            j = lit_skip_class(s, j);
+        else if (s[j] == '(')
+            j = lit_skip_group(s, j);
+        else
+            j++;
+    }
+    *i = j;
+    return ok;
+}
+
+/* Branches until ')' or the end: 1 if each of them leads with a literal. */
+static int lead_alt(const char *s, size_t *i, char *const *lits, size_t nlits, int depth)
+{
+    for (;;) {
+        if (!lead_seq(s, i, lits, nlits, depth))
+            return 0;
+        if (s[*i] != '|')
+            return 1;
+        (*i)++;
+    }
+}
+
+int bp_regex_lits_lead(const char *src, char *const *lits, size_t nlits)
+{
+    if (!src || !nlits || !strncmp(src, "(*", 2) || strstr(src, "\\Q") || strstr(src, "(?x") ||
+        strstr(src, "(?#") || strstr(src, "\\K") || strstr(src, "(?|"))
+        return 0;
+    size_t i = 0;
+    return lead_alt(src, &i, lits, nlits, 0) && src[i] == '\0';
 }

@@ -195,6 +195,11 @@ typedef struct bp_result {
     long long followers;
 } bp_result_t;
 
+#define BP_MF_SIMPLE 7   /* mask: bp_regex_simple_kind */
+#define BP_MF_ANCHOR 8   /* its prefilter hits are anchors: a term (m->lit) or a pattern
+                          * whose matches start with its literals (bp_regex_lits_lead) */
+#define BP_MF_KIND(f) ((bp_mkind_t)((f) >> 4)) /* the matcher's kind (high 4 bits) */
+
 struct bp_engine {
     const bp_rules_t *r;
     bp_norm_t norm, normd;
@@ -202,6 +207,10 @@ struct bp_engine {
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
     int prefilter; /* 0: run every matcher over the whole text (for tests and benchmarks) */
+    unsigned char *mf; /* per matcher, computed with the engine: its bp_regex_simple_kind
+                        * (low 3 bits) | BP_MF_* (what the hot loops need, in one byte) */
+    int brand_gate; /* 1: a text without any brand hit is left at that (no lexicon, no score):
+                     * bp_engine_judge wants mentions only; explain wants everything */
     uint32_t *stamp;  /* per matcher: last generation it was scheduled */
     uint32_t gen;
     int *cand;        /* scheduled matchers of the current pass */
@@ -288,6 +297,19 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
                          const bp_norm_opts_t *o, char **lit, size_t *litoff, int *simple,
                          char ***others, size_t *nothers, char *err, size_t errlen);
 /* A handle: the normalized text matched as written, not inside a longer name. */
+#define BP_SIMPLE_ENDING 3     /* stem + an ending after a final vowel (required) */
+#define BP_SIMPLE_ENDING_OPT 4 /* stem + an ending after a consonant (optional) */
+/* How the engine can check m in C: its simple kind (1, 2), or for a brand's one-word variant
+ * whose regex is exactly lookbehind + literal [+ case endings] + lookahead, 1 (no endings),
+ * BP_SIMPLE_ENDING or BP_SIMPLE_ENDING_OPT; 0: only the regex can tell. */
+int bp_regex_simple_kind(const bp_rules_t *r, const bp_matcher_t *m);
+/* 1 if every match of the pattern src starts with one of lits (its prefilter literals, from
+ * bp_regex_literals): its prefilter hits can then start the search instead of the text's
+ * beginning. 0 when that cannot be shown. */
+int bp_regex_lits_lead(const char *src, char *const *lits, size_t nlits);
+/* Whether s (n bytes: the rest of a word after a stem) is one of the case endings a matcher
+ * of that simple kind allows: 1 yes, 0 no, -1 cannot tell (the caller runs the regex). */
+int bp_regex_ending_match(const bp_rules_t *r, int simple, const char *s, size_t n);
 char *bp_regex_from_handle(const char *handle, const bp_norm_opts_t *o, char **lit, char *err,
                            size_t errlen);
 /* Literals such that every match of the regex src contains one of them (lowercased like the

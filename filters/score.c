@@ -30,10 +30,15 @@ static int score_caps(const char *t, size_t len)
     size_t i = 0, up = 0, low = 0;
     while (i < len) {
         uint32_t c = (unsigned char)t[i];
-        if (c < 0x80)
+        if (c < 0x80) {
             i++;
-        else
+        } else if (c >= 0xC2 && c <= 0xDF && i + 1 < len &&
+                   ((unsigned char)t[i + 1] & 0xC0) == 0x80) {
+            c = (c & 0x1F) << 6 | ((unsigned char)t[i + 1] & 0x3F); /* Cyrillic, inline */
+            i += 2;
+        } else {
             c = bp_utf8_decode(t, len, &i);
+        }
         if ((c >= 'A' && c <= 'Z') || (c >= 0x410 && c <= 0x42F) || (c >= 0x400 && c <= 0x40F) ||
             c == 0x490)
             up++;
@@ -62,7 +67,7 @@ static void score_overlaps(bp_engine_t *e, const char *lang)
     bp_hit_t *h = e->res.hits;
     size_t n = e->res.nhits;
     for (size_t i = 0; i < n; i++) {
-        bp_mkind_t ki = r->m[h[i].m].kind;
+        bp_mkind_t ki = BP_MF_KIND(e->mf[h[i].m]);
         if (is_brand(ki))
             continue;
         for (size_t j = 0; j < n; j++) {
@@ -72,7 +77,7 @@ static void score_overlaps(bp_engine_t *e, const char *lang)
                 break; /* sorted by start */
             if (h[j].e <= h[i].s)
                 continue;
-            bp_mkind_t kj = r->m[h[j].m].kind;
+            bp_mkind_t kj = BP_MF_KIND(e->mf[h[j].m]);
             if (is_modifier(ki) && (is_sentiment(kj) || kj == BP_MK_URGENT)) {
                 h[i].flags |= BP_HF_DROPPED;
                 break;
@@ -100,7 +105,7 @@ static int score_between(const bp_engine_t *e, size_t a, size_t b)
 {
     const bp_hit_t *h = e->res.hits;
     for (size_t j = a + 1; j < b; j++)
-        if (is_sentiment(e->r->m[h[j].m].kind) && !(h[j].flags & BP_HF_DROPPED) &&
+        if (is_sentiment(BP_MF_KIND(e->mf[h[j].m])) && !(h[j].flags & BP_HF_DROPPED) &&
             h[j].s >= h[a].e && h[j].e <= h[b].s)
             return 1;
     return 0;
@@ -112,8 +117,7 @@ static int score_before(bp_engine_t *e, size_t t, bp_mkind_t k, size_t from)
 {
     const bp_hit_t *h = e->res.hits;
     for (size_t i = from; i-- > 0;) {
-        const bp_matcher_t *m = &e->r->m[h[i].m];
-        if (h[i].e > h[t].s || m->kind != k || (h[i].flags & BP_HF_DROPPED))
+        if (h[i].e > h[t].s || BP_MF_KIND(e->mf[h[i].m]) != k || (h[i].flags & BP_HF_DROPPED))
             continue;
         int d = h[t].w0 - h[i].w1;
         if (d > BP_NEG_WINDOW)
@@ -155,7 +159,8 @@ static void score_assign(bp_engine_t *e, size_t t)
     /* 1. brands in the same clause */
     int before = 0, after = 0;
     for (size_t i = 0; i < res->nhits; i++) {
-        if (!is_brand(r->m[h[i].m].kind) || !brand_valid(&h[i]) || h[i].clause != th->clause)
+        if (!is_brand(BP_MF_KIND(e->mf[h[i].m])) || !brand_valid(&h[i]) ||
+            h[i].clause != th->clause)
             continue;
         if (h[i].e <= th->s)
             before++;
@@ -168,7 +173,7 @@ static void score_assign(bp_engine_t *e, size_t t)
         for (size_t bi = 0; bi < res->nbs; bi++) {
             int best = -1, bestd = 1 << 30;
             for (size_t i = 0; i < res->nhits; i++) {
-                if (!is_brand(r->m[h[i].m].kind) || !brand_valid(&h[i]) ||
+                if (!is_brand(BP_MF_KIND(e->mf[h[i].m])) || !brand_valid(&h[i]) ||
                     h[i].clause != th->clause || r->m[h[i].m].owner != res->bs[bi].brand)
                     continue;
                 int d = word_dist(&h[i], th);
@@ -187,14 +192,14 @@ static void score_assign(bp_engine_t *e, size_t t)
     for (int scope = 0; scope < 2; scope++) {
         int bestd = 1 << 30;
         for (size_t i = 0; i < res->nhits; i++)
-            if (is_brand(r->m[h[i].m].kind) && brand_valid(&h[i]) &&
+            if (is_brand(BP_MF_KIND(e->mf[h[i].m])) && brand_valid(&h[i]) &&
                 (scope || h[i].sentence == th->sentence) && word_dist(&h[i], th) < bestd)
                 bestd = word_dist(&h[i], th);
         if (bestd == 1 << 30)
             continue;
         for (size_t bi = 0; bi < res->nbs; bi++) {
             for (size_t i = 0; i < res->nhits; i++) {
-                if (is_brand(r->m[h[i].m].kind) && brand_valid(&h[i]) &&
+                if (is_brand(BP_MF_KIND(e->mf[h[i].m])) && brand_valid(&h[i]) &&
                     (scope || h[i].sentence == th->sentence) && word_dist(&h[i], th) == bestd &&
                     r->m[h[i].m].owner == res->bs[bi].brand) {
                     res->bs[bi].score += w;
@@ -220,7 +225,7 @@ int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang
         lang = NULL;
     score_overlaps(e, lang);
     for (size_t i = 0; i < res->nhits; i++) {
-        bp_mkind_t k = r->m[h[i].m].kind;
+        bp_mkind_t k = BP_MF_KIND(e->mf[h[i].m]);
         if (is_brand(k) && brand_valid(&h[i]) && !score_brand(e, r->m[h[i].m].owner, (int)i))
             return -1;
         if ((!is_sentiment(k) && k != BP_MK_URGENT) || (h[i].flags & BP_HF_DROPPED))
@@ -252,7 +257,7 @@ int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang
         }
         if (w < 0) {
             for (size_t j = i + 1; j < res->nhits; j++)
-                if (r->m[h[j].m].kind == BP_MK_SOFTENER && !(h[j].flags & BP_HF_DROPPED) &&
+                if (BP_MF_KIND(e->mf[h[j].m]) == BP_MK_SOFTENER && !(h[j].flags & BP_HF_DROPPED) &&
                     h[j].s >= h[i].e) {
                     h[i].softener = (int)j;
                     h[j].flags |= BP_HF_USED;
@@ -268,7 +273,7 @@ int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang
         res->score += w;
     }
     for (size_t i = 0; i < res->nhits; i++)
-        if (is_sentiment(r->m[h[i].m].kind) && !(h[i].flags & BP_HF_DROPPED))
+        if (is_sentiment(BP_MF_KIND(e->mf[h[i].m])) && !(h[i].flags & BP_HF_DROPPED))
             score_assign(e, i);
     res->judge_score = res->score;
     for (size_t bi = 0; bi < res->nbs; bi++)
