@@ -199,7 +199,7 @@ static void match_pass_begin(bp_engine_t *e, const bp_norm_t *n, const bp_prefil
 {
     const bp_rules_t *r = e->r;
     e->gen++;
-    if (e->gen == 0) { /* wrapped: forget old stamps */
+    if (e->gen == 0 && r->nm) { /* wrapped: forget old stamps */
         memset(e->stamp, 0, r->nm * sizeof *e->stamp);
         memset(e->ms, 0, r->nm * sizeof *e->ms);
         memset(e->present, 0, (r->npresence + 1) * sizeof *e->present);
@@ -306,7 +306,8 @@ static void match_pass_end(bp_engine_t *e, const bp_norm_t *n, size_t first)
 {
     bp_hit_t *h = e->res.hits + first;
     size_t nh = e->res.nhits - first, k = 0;
-    qsort(h, nh, sizeof *h, hit_cmp);
+    if (nh) /* hits may still be NULL: qsort must not get it */
+        qsort(h, nh, sizeof *h, hit_cmp);
     for (size_t i = 0; i < nh; i++) {
         if (k && h[k - 1].m == h[i].m && h[i].s < h[k - 1].e)
             continue;
@@ -618,7 +619,8 @@ int bp_match_text(bp_engine_t *e, const char *text, size_t len)
         }
         e->res.nhits = k;
     }
-    qsort(e->res.hits, e->res.nhits, sizeof *e->res.hits, hit_pos_cmp);
+    if (e->res.nhits)
+        qsort(e->res.hits, e->res.nhits, sizeof *e->res.hits, hit_pos_cmp);
     for (size_t i = 0; i < e->res.nhits; i++)
         match_place(e, &e->res.hits[i]);
     /* one brand, overlapping hits of several of its matchers: the longest one speaks */
