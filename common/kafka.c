@@ -442,6 +442,8 @@ bp_consumer_t *bp_consumer_new(const bp_kafka_cfg_t *kc, const char *client_id,
         bp_kafka_conf_set(conf, "enable.auto.commit", "true", err, errlen) ||
         bp_kafka_conf_set(conf, "auto.commit.interval.ms", "1000", err, errlen) ||
         bp_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
+        /* an alert must not wait for a fetch batch to fill: 100 ms instead of 500 */
+        bp_kafka_conf_set(conf, "fetch.wait.max.ms", "100", err, errlen) ||
         bp_kafka_conf_apply(conf, kc, client_id, err, errlen)) {
         rd_kafka_conf_destroy(conf);
         free(c);
