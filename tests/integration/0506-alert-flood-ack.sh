@@ -51,8 +51,10 @@ noauth=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ACK/v1/open")
 bp_assert_eq "$noauth" 401 "the open list without the token"
 
 # incident resolved (quiet 3 s), fold summary, digest, escalation of the unacknowledged
-bp_wait_for 40 'grep -q "resolved" "$T/rx.jsonl" && grep -q "\"path\":\"/lead\"" "$T/rx.jsonl" && grep -q "low priority" "$T/rx.jsonl"' \
+lead_has() { grep "\"path\":\"/lead\"" "$T/rx.jsonl" | grep -q "$1\\\\\""; }
+bp_wait_for 40 'grep -q "resolved" "$T/rx.jsonl" && lead_has t:3 && lead_has t:8 && grep -q "low priority" "$T/rx.jsonl"' \
   || bp_fail "incident resolution, escalation or digest missing"
+sleep 1 # a second escalation of the same alert, if any, would arrive now
 open=$(curl -s -H "Authorization: Bearer $BP_T_ACK_SECRET" "http://127.0.0.1:$ACK/v1/open")
 bp_stop alert || bp_fail "bp-alert did not stop cleanly"
 
@@ -92,7 +94,7 @@ bp_tail bp.deliveries >"$T/del.jsonl"
 acked=$(bp_json '[(r["value"]["result"], r["value"]["detail"]) for r in rows if r["value"]["result"] == "acked"]' <"$T/del.jsonl")
 bp_assert_eq "$acked" '[["acked", "acknowledged by olena (link)"]]' "acknowledgement record"
 kinds=$(bp_json 'sorted(set(r["value"]["result"] for r in rows))' <"$T/del.jsonl")
-bp_assert_eq "$kinds" '["acked", "folded", "grouped", "held", "ok", "silenced"]' "delivery record results"
+bp_assert_eq "$kinds" '["acked", "folded", "grouped", "held", "incident", "ok", "silenced", "tracked"]' "delivery record results"
 sil=$(bp_json '[r["value"]["detail"] for r in rows if r["value"]["result"] == "silenced"]' <"$T/del.jsonl")
 bp_assert_eq "$sil" '["silenced by olena until 2099-01-01T00:00:00Z: a known spammer"]' "silence record"
 exit 0
