@@ -121,15 +121,7 @@ static int httpjson_request(const collector_feed_t *f, const json_t *cursor, bp_
         snprintf(h, l, "%s: %s", f->headers.k[i], f->headers.v[i]);
         hdr[(*nhdr)++] = h;
     }
-    if (f->token && *f->token) {
-        size_t tl = strlen(f->token) + 32;
-        char *h = malloc(tl);
-        if (!h)
-            return bp_seterr(err, errlen, "out of memory");
-        snprintf(h, tl, "Authorization: Bearer %s", f->token);
-        hdr[(*nhdr)++] = h;
-    }
-    return 0;
+    return postbuild_bearer(f->token, hdr, nhdr, err, errlen);
 }
 
 /* The string at pointer p in item (numbers converted), or NULL. Caller frees. */

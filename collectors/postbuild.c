@@ -247,3 +247,16 @@ char *postbuild_scalar_str(const json_t *v)
     }
     return NULL;
 }
+
+int postbuild_bearer(const char *token, char **hdr, size_t *nhdr, char *err, size_t errlen)
+{
+    if (!token || !*token)
+        return 0;
+    size_t tl = strlen(token) + 32;
+    char *h = malloc(tl);
+    if (!h)
+        return bp_seterr(err, errlen, "out of memory");
+    snprintf(h, tl, "Authorization: Bearer %s", token);
+    hdr[(*nhdr)++] = h;
+    return 0;
+}

@@ -13,6 +13,10 @@
  * if out of memory or id is empty. */
 json_t *postbuild_new(const collector_feed_t *f, const char *source, const char *id);
 
+/* Appends "Authorization: Bearer TOKEN" to hdr[*nhdr] (malloc'd; the runner frees it) when token
+ * is set. Returns 0, or -1 with err if out of memory. The token is never logged. */
+int postbuild_bearer(const char *token, char **hdr, size_t *nhdr, char *err, size_t errlen);
+
 /* Sets "text" to s[0..n) (invalid UTF-8 repaired, ends trimmed) and "lang" to f->lang or the
  * guess from the text (left out when there is no guess). Returns 0 or -1 (out of memory). */
 int postbuild_set_text(const collector_feed_t *f, json_t *post, const char *s, size_t n);

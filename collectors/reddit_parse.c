@@ -57,15 +57,7 @@ static int reddit_request(const collector_feed_t *f, const json_t *cursor, bp_bu
         bp_buf_puts(url, "&after=");
         postbuild_urlencode(url, after);
     }
-    if (f->token && *f->token) {
-        size_t tl = strlen(f->token) + 32;
-        char *h = malloc(tl);
-        if (!h)
-            return bp_seterr(err, errlen, "out of memory");
-        snprintf(h, tl, "Authorization: Bearer %s", f->token);
-        hdr[(*nhdr)++] = h;
-    }
-    return 0;
+    return postbuild_bearer(f->token, hdr, nhdr, err, errlen);
 }
 
 static int reddit_parse(const collector_feed_t *f, const json_t *cursor,

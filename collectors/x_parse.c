@@ -52,13 +52,7 @@ static int x_request(const collector_feed_t *f, const json_t *cursor, bp_buf_t *
         bp_buf_puts(url, "&next_token=");
         postbuild_urlencode(url, next);
     }
-    size_t tl = strlen(f->token) + 32;
-    char *h = malloc(tl);
-    if (!h)
-        return bp_seterr(err, errlen, "out of memory");
-    snprintf(h, tl, "Authorization: Bearer %s", f->token);
-    hdr[(*nhdr)++] = h;
-    return 0;
+    return postbuild_bearer(f->token, hdr, nhdr, err, errlen);
 }
 
 static json_t *x_find_user(const json_t *root, const char *uid)
