@@ -769,7 +769,8 @@ int collector_main(const collector_source_t *src, int argc, char **argv)
 
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"brokers", required_argument, NULL, 'b'},
-        {"check", no_argument, NULL, 'k'},        {"help", no_argument, NULL, 'h'},
+        {"check", no_argument, NULL, 'k'},        {"check-config", no_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
     int o;
     optind = 1;

@@ -335,6 +335,7 @@ int main(int argc, char **argv)
         {"follow", no_argument, NULL, 'f'},       {"checkpoint", required_argument, NULL, 'k'},
         {"brokers", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {"check-config", no_argument, NULL, 'C'},
+        {"check", no_argument, NULL, 'C'},
         {NULL, 0, NULL, 0}};
     int o, check_only = 0;
     while ((o = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {

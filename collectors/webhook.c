@@ -527,7 +527,8 @@ int webhook_main(int argc, char **argv)
     pthread_mutex_init(&srv.replay_mu, NULL);
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"brokers", required_argument, NULL, 'b'},
-        {"check", no_argument, NULL, 'k'},        {"help", no_argument, NULL, 'h'},
+        {"check", no_argument, NULL, 'k'},        {"check-config", no_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
     while ((o = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
         switch (o) {

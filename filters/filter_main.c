@@ -503,6 +503,7 @@ int main(int argc, char **argv)
         {"input", required_argument, NULL, 'i'},  {"output", required_argument, NULL, 'o'},
         {"brokers", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {"check-config", no_argument, NULL, 'C'},
+        {"check", no_argument, NULL, 'C'},
         {NULL, 0, NULL, 0}};
     int o, check_only = 0;
     while ((o = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
