@@ -551,6 +551,9 @@ static const bp_cfg_entry_t alert_incident_table[] = {
        "most frequent incident update per channel"),
     T_("quiet", BP_CFG_DURATION, "30m", incident_quiet_ms,
        "an incident without new alerts for this long is resolved"),
+    T_("exempt", BP_CFG_STRLIST, "_ops", incident_exempt,
+       "brands whose alerts are never folded nor grouped (bp-watchdog's operational alerts: "
+       "each stale feed is its own alert)"),
     {NULL}};
 
 static const bp_cfg_entry_t alert_spike_table[] = {

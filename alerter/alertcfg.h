@@ -117,6 +117,7 @@ typedef struct alert_cfg {
     long long incident_samples;
     int64_t incident_update_ms;
     int64_t incident_quiet_ms;  /* resolved after this long without new alerts */
+    bp_strlist_t incident_exempt; /* brands never folded nor grouped ("_ops") */
     /* spikes of a brand's negative volume */
     double spike_factor;           /* 0 = off */
     long long spike_min_volume;

@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "dispatch.h"
 #include "escalate.h"
+#include "evclock.h"
 #include "http.h"
 #include "inbox.h"
 #include "incident.h"
@@ -28,9 +29,10 @@
 #include "timeutil.h"
 
 #define ALERTER_BATCH 200 /* messages handled before the dedup journal is synced */
-#define ALERTER_TICK_MS 200
+#define ALERTER_TICK_MS EVCLOCK_TICK_MS
 #define ALERTER_MAX_OUT 64
 #define ALERTER_SNOOZE_MS (30LL * 60 * 1000)
+#define ALERTER_MAX_PARTS 4096 /* partitions of bp.alerts tracked for the hand-over */
 
 struct alerter {
     const alert_cfg_t *cfg;
@@ -50,6 +52,14 @@ struct alerter {
     inbox_t *inbox;                /* actions from the ack API and Telegram buttons */
     digest_bucket_t *buckets;      /* per channel */
     aq_job_t **digests;            /* per channel: the digest being filled (stored, not sent) */
+    int64_t *dig_ev_due;           /* per channel: low-priority items due at this EVENT time */
+    int64_t *dig_wall_due;         /* per channel: rate-limited items due at this wall time */
+    evclock_t *clock;              /* candidate event times for periodic work (evclock.h) */
+    int idle;                      /* the last poll found nothing: caught up with bp.alerts */
+    unsigned char owned[ALERTER_MAX_PARTS]; /* partitions of bp.alerts assigned here */
+    /* while rebuilding on assignment: what bp.deliveries says about the assigned partitions */
+    const rd_kafka_topic_partition_list_t *rb_parts;
+    json_t *rb_tracked, *rb_levels, *rb_acks, *rb_incidents;
     char esc_path[4096];
     int64_t last_tick, last_publish, last_spike_save;
     /* metrics (docs/metrics.md); every handle may be NULL */
@@ -356,24 +366,39 @@ static int alerter_queue_out(alerter_t *a, inc_out_t *o)
     return rc;
 }
 
-/* Holds an alert back for channel chan's digest (low priority or over the rate limit). */
+/* Holds an alert back for channel chan's digest: low priority (due digest.every after the
+ * alert's event time t, like the dry run) or over the rate limit (due rate_per after the wall
+ * clock: the limit is about how fast a channel is written to). */
 static int alerter_hold(alerter_t *a, int chan, json_t *alert, const char *alert_id, int low,
-                        int64_t now)
+                        int64_t t, int64_t wall)
 {
     const ach_cfg_t *ch = &a->cfg->channels[chan];
     aq_job_t *j = a->digests[chan];
-    int64_t due = now + (low ? a->cfg->digest_every_ms : ch->rate_per_ms);
     if (!j) {
-        json_t *d = digest_new(ch->name, now);
-        j = d ? retryq_job_new(bp_json_str(d, "alert_id"), ch->name, chan, "", d, now) : NULL;
+        json_t *d = digest_new(ch->name, low ? t : wall);
+        j = d ? retryq_job_new(bp_json_str(d, "alert_id"), ch->name, chan, "", d, wall) : NULL;
         json_decref(d);
         if (!j)
             return bp_error("out of memory starting a digest for %s", ch->name);
-        j->next_ms = due;
+        j->next_ms = INT64_MAX;
         a->digests[chan] = j;
     }
-    if (due < j->next_ms)
-        j->next_ms = due;
+    /* on disk, for a restart: when it is due on the wall clock at the latest */
+    int64_t wall_due = wall + (low ? a->cfg->digest_every_ms : ch->rate_per_ms);
+    if (wall_due < j->next_ms)
+        j->next_ms = wall_due;
+    if (low) {
+        int64_t due = t + a->cfg->digest_every_ms;
+        if (!a->dig_ev_due[chan] || due < a->dig_ev_due[chan])
+            a->dig_ev_due[chan] = due;
+        if (evclock_push(a->clock, a->dig_ev_due[chan]) != 0)
+            bp_warn("event clock full: the digest for %s goes out at the next wall-clock tick",
+                    ch->name);
+    } else {
+        int64_t due = wall + ch->rate_per_ms;
+        if (!a->dig_wall_due[chan] || due < a->dig_wall_due[chan])
+            a->dig_wall_due[chan] = due;
+    }
     if (digest_add(j->msg, alert, low) != 0)
         return bp_error("out of memory adding to the digest for %s", ch->name);
     if (retryq_save(a->q, j) != 0)
@@ -387,16 +412,69 @@ static int alerter_hold(alerter_t *a, int chan, json_t *alert, const char *alert
     return 0;
 }
 
+/* Writes a hand-over record to bp.deliveries (result: "tracked" or "incident", attempt 0),
+ * keyed by brand, with the partition of bp.alerts it belongs to and `extra` (reference
+ * stolen) merged in. */
+static void alerter_state_record(alerter_t *a, const char *id, const char *brand,
+                                 const char *result, const char *detail, int partition,
+                                 json_t *extra)
+{
+    char ts[BP_TIME_BUFSZ];
+    json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:i}", "alert_id", id,
+                          "post_id", "", "brand", brand, "channel", "", "attempt", 0, "result",
+                          result, "status", 0, "detail", detail, "at",
+                          bp_time_format_rfc3339(bp_now_ms(), ts), "partition", partition);
+    if (r && extra)
+        json_object_update(r, extra);
+    json_decref(extra);
+    char *s = r ? bp_json_dump(r) : NULL;
+    json_decref(r);
+    char err[256];
+    if (!s || bp_produce(a->prod, a->cfg->common.topics.deliveries, brand, strlen(brand), s,
+                         strlen(s), NULL, NULL, NULL, err, sizeof err) != 0)
+        bp_warn("bp.deliveries: %s record for %s not written", result, id);
+    free(s);
+}
+
+/* The state of incident id (opened, counted, updated or resolved) for a new owner. */
+static void alerter_incident_record(alerter_t *a, const char *id)
+{
+    json_t *st = incidents_state(a->inc, id);
+    if (!st)
+        return;
+    const char *key = bp_json_str(st, "key");
+    char brand[64];
+    snprintf(brand, sizeof brand, "%.*s", (int)strcspn(key, "|"), key);
+    char detail[64];
+    snprintf(detail, sizeof detail, "%s, %lld alerts", bp_json_str(st, "state"),
+             bp_json_int(st, "count"));
+    int part = (int)bp_json_int(st, "partition");
+    alerter_state_record(a, id, brand, "incident", detail, part, json_pack("{s:o}", "incident", st));
+}
+
 /* Tracks a delivered alert or incident for acknowledgement and escalation, remembering the
- * channels it went to (a later acknowledgement is passed on to PagerDuty). */
+ * channels it went to (a later acknowledgement is passed on to PagerDuty) and the partition of
+ * bp.alerts it came from; when its route has escalation levels, bp.deliveries gets a "tracked"
+ * record so that a new owner of the partition takes the escalation over. */
 static void alerter_track(alerter_t *a, const char *id, json_t *msg, const route_result_t *rr,
-                          int64_t deadline_ms, int64_t now)
+                          int64_t deadline_ms, int64_t now, int partition)
 {
     json_t *names = json_array();
     for (size_t i = 0; names && i < rr->nchans; i++)
         json_array_append_new(names, json_string(a->cfg->channels[rr->chans[i]].name));
     json_object_set_new(msg, "channels", names ? names : json_array());
+    if (escalate_msg(a->esc, id))
+        return; /* tracked already */
     escalate_track(a->esc, id, msg, rr->esc_route, deadline_ms, now);
+    escalate_set_partition(a->esc, id, partition);
+    if (rr->esc_route < 0 || (size_t)rr->esc_route >= a->cfg->nroutes ||
+        a->cfg->routes[rr->esc_route].nescalate == 0)
+        return; /* nothing to escalate: only this instance's open list knows it */
+    alerter_state_record(a, id, bp_json_str(msg, "brand"), "tracked", "awaiting acknowledgement",
+                         partition,
+                         json_pack("{s:i, s:I, s:I, s:O}", "esc_route", rr->esc_route,
+                                   "deadline_ms", (json_int_t)deadline_ms, "tracked_ms",
+                                   (json_int_t)now, "msg", msg));
 }
 
 /* An acknowledged or resolved alert is acknowledged / resolved on the PagerDuty channels it
@@ -429,6 +507,8 @@ static int alerter_is_digest_priority(const alerter_t *a, const json_t *alert)
     const char *p = bp_json_str(alert, "priority");
     return *p && bp_strlist_contains(&a->cfg->digest_priorities, p);
 }
+
+static int alerter_advance(alerter_t *a, int64_t limit, int inclusive);
 
 /* Handles one consumed alert. Returns 0, or -1 on a local failure that must stop the process
  * before the offset is stored. */
@@ -464,13 +544,21 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
     const char *post_id = post_key;
     char alert_id[24];
     alerter_alert_id(post_id, alert_id);
+    /* Event time: windows, incidents, digests and schedules are decided on the post's own time
+     * (as bp-replay --alerts does); what is due before it is done first. Retries, escalation
+     * timers, silences and rate limits stay on the wall clock. */
+    int64_t wall = bp_now_ms();
+    int64_t now = evclock_event_ms(alert, wall, wall);
+    if (alerter_advance(a, now, 0) != 0) {
+        rc = -1;
+        goto done;
+    }
     if (dedup_seen(a->dedup, post_id)) {
         a->st.duplicates++;
         alerter_suppressed(a, "duplicate");
         bp_info("post %s was already alerted; skipped", post_id);
         goto done;
     }
-    int64_t now = bp_now_ms();
     route_result_t rr;
     if (route_match(a->cfg, alert, now, &rr) == 0) {
         a->st.unroutable++;
@@ -478,7 +566,7 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
         alerter_note(a, alert_id, post_id, brand, "", "unrouted", "no route matched");
         goto mark;
     }
-    const asilence_cfg_t *sil = route_silenced(a->cfg, alert, now);
+    const asilence_cfg_t *sil = route_silenced(a->cfg, alert, wall); /* set by people, now */
     if (sil) {
         char detail[256];
         snprintf(detail, sizeof detail, "silenced by %s until %s: %s", sil->by, sil->until,
@@ -492,13 +580,14 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
     char ref[40];
     inc_out_t out;
     memset(&out, 0, sizeof out);
+    incidents_set_partition(a->inc, m->partition);
     if (spike_add(a->spike, alert, &rr, now, &out)) {
         a->st.incidents++;
         bp_warn("incident %s: %s: %s", out.alert_id, brand, bp_json_str(out.msg, "reason"));
         alerter_set_ack_url(a, out.msg, out.alert_id);
         rc = alerter_queue_out(a, &out);
         if (rc == 0)
-            alerter_track(a, out.alert_id, out.msg, &rr, now + rr.sla_ms, now);
+            alerter_track(a, out.alert_id, out.msg, &rr, now + rr.sla_ms, wall, m->partition);
         json_decref(out.msg);
         memset(&out, 0, sizeof out);
         if (rc != 0)
@@ -507,6 +596,8 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
             bp_warn("cannot save %s: %s", a->spike_path, strerror(errno));
     }
     inc_verdict_t v = incidents_add(a->inc, alert, alert_id, &rr, now, ref, &out);
+    if (evclock_push_after_alert(a->clock, a->cfg, now) != 0)
+        bp_warn("event clock full: periodic work waits for the next wall-clock tick");
     if (v == INC_FOLDED || v == INC_ABSORBED) {
         a->st.folded++;
         alerter_suppressed(a, v == INC_FOLDED ? "folded" : "incident");
@@ -516,6 +607,8 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
                 v == INC_FOLDED ? "near-duplicate folded" : "grouped", ref);
         alerter_note(a, alert_id, post_id, brand, "", v == INC_FOLDED ? "folded" : "grouped",
                      detail);
+        if (v == INC_ABSORBED)
+            alerter_incident_record(a, ref);
         goto mark;
     }
     if (v == INC_OPENED) {
@@ -525,17 +618,14 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
         alerter_set_ack_url(a, out.msg, ref);
         rc = alerter_queue_out(a, &out);
         if (rc == 0)
-            alerter_track(a, ref, out.msg, &rr, now + rr.sla_ms, now);
+            alerter_track(a, ref, out.msg, &rr, now + rr.sla_ms, wall, m->partition);
+        alerter_incident_record(a, ref);
         alerter_suppressed(a, "incident");
         alerter_note(a, alert_id, post_id, brand, "", "grouped", ref);
         json_decref(out.msg);
         goto mark;
     }
-    int64_t published = 0;
-    const char *pub = bp_json_str(alert, "published_at");
-    if (!*pub || bp_time_parse_rfc3339(pub, &published) != 0)
-        published = now;
-    int64_t deadline_ms = published + rr.sla_ms;
+    int64_t deadline_ms = now + rr.sla_ms; /* counted from when the customer posted */
     msg = alerter_message(a, alert, alert_id, &rr, deadline_ms, m);
     if (!msg) {
         rc = bp_error("out of memory");
@@ -546,14 +636,14 @@ static int alerter_handle(alerter_t *a, rd_kafka_message_t *m)
         int c = rr.chans[i];
         const ach_cfg_t *ch = &a->cfg->channels[c];
         if (low)
-            rc = alerter_hold(a, c, alert, alert_id, 1, now);
-        else if (!digest_bucket_take(&a->buckets[c], ch->rate_limit, ch->rate_per_ms, now))
-            rc = alerter_hold(a, c, alert, alert_id, 0, now);
+            rc = alerter_hold(a, c, alert, alert_id, 1, now, wall);
+        else if (!digest_bucket_take(&a->buckets[c], ch->rate_limit, ch->rate_per_ms, wall))
+            rc = alerter_hold(a, c, alert, alert_id, 0, now, wall);
         else if ((rc = alerter_queue(a, msg, alert_id, c, "")) == 0)
             queued++;
     }
     if (rc == 0 && queued > 0)
-        alerter_track(a, alert_id, msg, &rr, deadline_ms, now);
+        alerter_track(a, alert_id, msg, &rr, deadline_ms, wall, m->partition);
 mark:
     if (rc == 0 && dedup_add(a->dedup, post_id) != 0)
         rc = bp_error("dedup: cannot add %s", post_id);
@@ -563,6 +653,61 @@ done:
     if (rc == 0)
         bp_inflight_release(tok);
     return rc;
+}
+
+/* Sends channel c's digest now. */
+static void alerter_release_digest(alerter_t *a, size_t c)
+{
+    aq_job_t *j = a->digests[c];
+    a->digests[c] = NULL;
+    a->dig_ev_due[c] = a->dig_wall_due[c] = 0;
+    j->next_ms = bp_now_ms();
+    *a->ready_tail = j;
+    a->ready_tail = &j->next;
+}
+
+/* The periodic work that runs on EVENT time t: incident updates and resolutions, fold
+ * summaries, low-priority digests due (replay/rpdry.c's rpdry_tick does the same). Returns 0,
+ * or -1 when the state directory failed. */
+static int alerter_event_tick(alerter_t *a, int64_t t)
+{
+    inc_out_t out[ALERTER_MAX_OUT];
+    size_t n, total = 0;
+    int rc = 0;
+    do {
+        n = incidents_tick(a->inc, t, out, ALERTER_MAX_OUT);
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(bp_json_str(out[i].msg, "kind"), "incident") == 0) {
+                alerter_set_ack_url(a, out[i].msg, out[i].alert_id);
+                bp_info("incident %s: %s, %lld alerts", out[i].alert_id,
+                        bp_json_str(out[i].msg, "state"), bp_json_int(out[i].msg, "count"));
+                alerter_incident_record(a, out[i].alert_id);
+            }
+            if (rc == 0)
+                rc = alerter_queue_out(a, &out[i]);
+            json_decref(out[i].msg);
+        }
+        total += n;
+    } while (n == ALERTER_MAX_OUT);
+    for (size_t c = 0; c < a->nchans; c++)
+        if (a->digests[c] && a->dig_ev_due[c] && t >= a->dig_ev_due[c]) {
+            alerter_release_digest(a, c);
+            total++;
+        }
+    /* an incident counted more alerts since this update: the next one is due a period later */
+    if (total && evclock_push(a->clock, t + a->cfg->incident_update_ms) != 0)
+        bp_warn("event clock full: periodic work waits for the next wall-clock tick");
+    return rc;
+}
+
+/* Runs the event-time work due before `limit` (inclusive: at or before), in time order. */
+static int alerter_advance(alerter_t *a, int64_t limit, int inclusive)
+{
+    int64_t t;
+    while (evclock_next(a->clock, limit, inclusive, &t))
+        if (alerter_event_tick(a, t) != 0)
+            return -1;
+    return 0;
 }
 
 /* Periodic work: acknowledgements, incident updates, escalations, due digests, the open list. */
@@ -601,19 +746,10 @@ static int alerter_tick(alerter_t *a, int64_t now)
                      detail);
     }
     inc_out_t out[ALERTER_MAX_OUT];
-    size_t n = incidents_tick(a->inc, now, out, ALERTER_MAX_OUT);
     int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(bp_json_str(out[i].msg, "kind"), "incident") == 0) {
-            alerter_set_ack_url(a, out[i].msg, out[i].alert_id);
-            bp_info("incident %s: %s, %lld alerts", out[i].alert_id,
-                    bp_json_str(out[i].msg, "state"), bp_json_int(out[i].msg, "count"));
-        }
-        if (rc == 0)
-            rc = alerter_queue_out(a, &out[i]);
-        json_decref(out[i].msg);
-    }
-    n = escalate_tick(a->esc, now, out, ALERTER_MAX_OUT);
+    if (a->idle) /* caught up: the event clock is the wall clock */
+        rc = alerter_advance(a, now, 1) != 0 || alerter_event_tick(a, now) != 0 ? -1 : 0;
+    size_t n = escalate_tick(a->esc, now, out, ALERTER_MAX_OUT);
     for (size_t i = 0; i < n; i++) {
         a->st.escalated++;
         {
@@ -631,14 +767,9 @@ static int alerter_tick(alerter_t *a, int64_t now)
     }
     if (escalate_dirty(a->esc) && escalate_save(a->esc, a->esc_path) != 0)
         bp_warn("cannot save %s: %s", a->esc_path, strerror(errno));
-    for (size_t c = 0; c < a->nchans; c++) {
-        aq_job_t *j = a->digests[c];
-        if (!j || now < j->next_ms)
-            continue;
-        a->digests[c] = NULL;
-        *a->ready_tail = j;
-        a->ready_tail = &j->next;
-    }
+    for (size_t c = 0; c < a->nchans; c++)
+        if (a->digests[c] && a->dig_wall_due[c] && now >= a->dig_wall_due[c])
+            alerter_release_digest(a, c);
     if (a->cfg->spike_factor > 0 && now - a->last_spike_save >= 60000) {
         if (spike_save(a->spike, a->spike_path) != 0)
             bp_warn("cannot save %s: %s", a->spike_path, strerror(errno));
@@ -708,25 +839,115 @@ static int alerter_resume(alerter_t *a)
 
 /* Partitions were assigned (maybe moved here from another instance): learn what the others
  * already handled before the first message of them is consumed. */
+static int alerter_owns(void *opaque, int partition)
+{
+    const alerter_t *a = opaque;
+    return partition < 0 || partition >= ALERTER_MAX_PARTS || a->owned[partition];
+}
+
+static void alerter_set_owned(alerter_t *a, const rd_kafka_topic_partition_list_t *parts,
+                              unsigned char v)
+{
+    for (int i = 0; i < parts->cnt; i++)
+        if (strcmp(parts->elems[i].topic, a->cfg->common.topics.alerts) == 0 &&
+            parts->elems[i].partition >= 0 && parts->elems[i].partition < ALERTER_MAX_PARTS)
+            a->owned[parts->elems[i].partition] = v;
+}
+
+/* One record of bp.deliveries read on assignment: remembers what concerns the hand-over. */
+static void alerter_rebuild_each(void *opaque, const json_t *r)
+{
+    alerter_t *a = opaque;
+    const char *result = bp_json_str(r, "result"), *id = bp_json_str(r, "alert_id");
+    if (!*id)
+        return;
+    int part = json_is_integer(json_object_get(r, "partition")) ? (int)bp_json_int(r, "partition")
+                                                                : -1;
+    int ours = part >= 0 && rd_kafka_topic_partition_list_find(
+                                (rd_kafka_topic_partition_list_t *)a->rb_parts,
+                                a->cfg->common.topics.alerts, part) != NULL;
+    if (!strcmp(result, "tracked") && ours) {
+        json_object_set(a->rb_tracked, id, (json_t *)r);
+    } else if (!strcmp(result, "incident") && ours) {
+        json_t *st = json_object_get(r, "incident");
+        if (json_is_object(st))
+            json_object_set(a->rb_incidents, bp_json_str(st, "key"), st);
+    } else if (!strcmp(result, "ok") && bp_json_int(r, "level") > bp_json_int(a->rb_levels, id)) {
+        json_object_set_new(a->rb_levels, id, json_integer(bp_json_int(r, "level")));
+    } else if (!strcmp(result, "acked") || !strcmp(result, "resolved")) {
+        json_object_set_new(a->rb_acks, id, json_string(bp_json_str(r, "detail")));
+    }
+}
+
+/* Takes over the open incidents and pending escalations that bp.deliveries recorded for the
+ * assigned partitions: an incident continues (updated, not opened again), an escalation level
+ * already sent is not sent again, an acknowledged alert is not escalated. */
+static void alerter_take_over(alerter_t *a)
+{
+    const char *k;
+    json_t *v;
+    size_t ninc = 0, nesc = 0;
+    json_object_foreach(a->rb_incidents, k, v)
+    {
+        if (incidents_restore(a->inc, v) == 0 && !strcmp(bp_json_str(v, "state"), "open"))
+            ninc++;
+    }
+    int64_t now = bp_now_ms();
+    json_object_foreach(a->rb_tracked, k, v)
+    {
+        json_t *msg = json_object_get(v, "msg");
+        int route = (int)bp_json_int(v, "esc_route");
+        if (!json_is_object(msg))
+            continue;
+        if (route >= (int)a->cfg->nroutes)
+            route = -1;
+        if (escalate_restore(a->esc, k, msg, route, bp_json_int(v, "deadline_ms"),
+                             bp_json_int(v, "tracked_ms"), (int)bp_json_int(v, "partition")) == 0)
+            nesc++;
+    }
+    json_object_foreach(a->rb_levels, k, v)
+        escalate_restore_level(a->esc, k, (int)json_integer_value(v));
+    json_object_foreach(a->rb_acks, k, v)
+        escalate_ack(a->esc, k, "another instance", now);
+    if (escalate_dirty(a->esc) && escalate_save(a->esc, a->esc_path) != 0)
+        bp_warn("cannot save %s: %s", a->esc_path, strerror(errno));
+    bp_info("took over %zu open incident(s) and %zu tracked alert(s) from %s", ninc, nesc,
+            a->cfg->common.topics.deliveries);
+}
+
 static void alerter_on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts)
 {
     alerter_t *a = opaque;
-    (void)parts;
+    alerter_set_owned(a, parts, 1);
     bp_metrics_set_ready(a->m, 1);
     if (!a->cfg->dedup_rebuild)
         return;
     char err[512];
+    a->rb_parts = parts;
+    a->rb_tracked = json_object();
+    a->rb_levels = json_object();
+    a->rb_acks = json_object();
+    a->rb_incidents = json_object();
+    int ok = a->rb_tracked && a->rb_levels && a->rb_acks && a->rb_incidents;
     if (rebuild_dedup(&a->cfg->common.kafka, a->cfg->common.topics.deliveries,
                       (long)a->cfg->dedup_size, (int)a->cfg->dedup_rebuild_timeout_ms, a->dedup,
-                      err, sizeof err) < 0)
+                      ok ? alerter_rebuild_each : NULL, a, err, sizeof err) < 0)
         bp_warn("could not rebuild dedup from %s: %s", a->cfg->common.topics.deliveries, err);
+    else if (ok)
+        alerter_take_over(a);
+    json_decref(a->rb_tracked);
+    json_decref(a->rb_levels);
+    json_decref(a->rb_acks);
+    json_decref(a->rb_incidents);
+    a->rb_tracked = a->rb_levels = a->rb_acks = a->rb_incidents = NULL;
+    a->rb_parts = NULL;
 }
 
 /* Partitions are taken away: make the batch durable before kafka.c stores and commits. */
 static void alerter_on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *parts)
 {
     alerter_t *a = opaque;
-    (void)parts;
+    alerter_set_owned(a, parts, 0); /* their incidents and escalations go to the new owner */
     if (dedup_sync(a->dedup) != 0) {
         bp_error("dedup: cannot save to %s: %s", a->cfg->state_dir, strerror(errno));
         a->fatal = 1;
@@ -790,11 +1011,19 @@ alerter_t *alerter_new(const alert_cfg_t *cfg, char *err, size_t errlen)
     a->chans = calloc(cfg->nchannels, sizeof *a->chans);
     a->buckets = calloc(cfg->nchannels, sizeof *a->buckets);
     a->digests = calloc(cfg->nchannels, sizeof *a->digests);
+    a->dig_ev_due = calloc(cfg->nchannels, sizeof *a->dig_ev_due);
+    a->dig_wall_due = calloc(cfg->nchannels, sizeof *a->dig_wall_due);
+    a->clock = evclock_new();
     a->inc = incidents_new(cfg);
     a->esc = escalate_new(cfg);
     a->inbox = inbox_new();
+    if (a->inc)
+        incidents_set_owner(a->inc, alerter_owns, a);
+    if (a->esc)
+        escalate_set_owner(a->esc, alerter_owns, a);
     a->spike = spike_new(cfg);
-    if (!a->inbox || !a->spike || !a->chans || !a->buckets || !a->digests || !a->inc || !a->esc) {
+    if (!a->inbox || !a->spike || !a->chans || !a->buckets || !a->digests || !a->inc || !a->esc ||
+        !a->dig_ev_due || !a->dig_wall_due || !a->clock) {
         bp_seterr(err, errlen, "out of memory");
         goto fail;
     }
@@ -844,6 +1073,7 @@ int alerter_run(alerter_t *a)
     while (bp_running && !a->fatal) {
         bp_metrics_heartbeat(a->m);
         rd_kafka_message_t *m = bp_consumer_poll(a->cons, batch ? 0 : 20);
+        a->idle = m == NULL;
         if (m) {
             if (alerter_handle(a, m) != 0)
                 a->fatal = 1;
@@ -903,6 +1133,9 @@ void alerter_free(alerter_t *a)
     for (size_t c = 0; a->digests && c < a->cfg->nchannels; c++)
         retryq_job_free(a->digests[c]); /* on disk: sent after the next start */
     free(a->digests);
+    free(a->dig_ev_due);
+    free(a->dig_wall_due);
+    evclock_free(a->clock);
     free(a->buckets);
     ackapi_stop(a->ack);
     if (a->esc && escalate_dirty(a->esc) && escalate_save(a->esc, a->esc_path) != 0)

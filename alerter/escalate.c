@@ -26,6 +26,7 @@ typedef struct esc_item {
     char by[64];
     int64_t acked_ms;
     int64_t snooze_until;
+    int partition;        /* of bp.alerts, -1 unknown: escalated by whoever owns it */
 } esc_item_t;
 
 struct escalate {
@@ -33,6 +34,8 @@ struct escalate {
     esc_item_t *v;
     size_t n;
     int dirty;
+    int (*owned)(void *opaque, int partition);
+    void *owned_opaque;
 };
 
 escalate_t *escalate_new(const alert_cfg_t *cfg)
@@ -96,8 +99,49 @@ int escalate_track(escalate_t *e, const char *id, json_t *msg, int esc_route,
     it->route = esc_route;
     it->tracked_ms = now_ms;
     it->deadline_ms = deadline_ms;
+    it->partition = -1;
     e->dirty = 1;
     return 0;
+}
+
+void escalate_set_owner(escalate_t *e, int (*owned)(void *opaque, int partition), void *opaque)
+{
+    e->owned = owned;
+    e->owned_opaque = opaque;
+}
+
+void escalate_set_partition(escalate_t *e, const char *id, int partition)
+{
+    esc_item_t *it = escalate_find(e, id);
+    if (it && it->partition != partition) {
+        it->partition = partition;
+        e->dirty = 1;
+    }
+}
+
+int escalate_restore(escalate_t *e, const char *id, json_t *msg, int esc_route,
+                     int64_t deadline_ms, int64_t tracked_ms, int partition)
+{
+    esc_item_t *it = escalate_find(e, id);
+    if (!it) {
+        if (escalate_track(e, id, msg, esc_route, deadline_ms, tracked_ms) != 0)
+            return -1;
+        it = escalate_find(e, id);
+        if (!it)
+            return -1;
+    }
+    it->partition = partition;
+    e->dirty = 1;
+    return 0;
+}
+
+void escalate_restore_level(escalate_t *e, const char *id, int level)
+{
+    esc_item_t *it = escalate_find(e, id);
+    if (it && level > it->level) {
+        it->level = level;
+        e->dirty = 1;
+    }
 }
 
 const json_t *escalate_msg(escalate_t *e, const char *id)
@@ -152,6 +196,8 @@ size_t escalate_tick(escalate_t *e, int64_t now_ms, inc_out_t *out, size_t max)
         i++;
         if (it->acked || it->route < 0 || (size_t)it->route >= e->cfg->nroutes || n >= max)
             continue;
+        if (it->partition >= 0 && e->owned && !e->owned(e->owned_opaque, it->partition))
+            continue; /* its partition moved to another instance, which escalates it */
         const aroute_cfg_t *r = &e->cfg->routes[it->route];
         if ((size_t)it->level >= r->nescalate || now_ms < escalate_due(e, it, it->level) ||
             now_ms < it->snooze_until)
@@ -214,12 +260,12 @@ int escalate_save(escalate_t *e, const char *path)
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < e->n; i++) {
         const esc_item_t *it = &e->v[i];
-        json_t *o = json_pack("{s:s, s:O, s:i, s:i, s:I, s:I, s:b, s:s, s:I, s:I}", "id", it->id,
+        json_t *o = json_pack("{s:s, s:O, s:i, s:i, s:I, s:I, s:b, s:s, s:I, s:I, s:i}", "id", it->id,
                               "msg", it->msg, "route", it->route, "level", it->level,
                               "tracked_ms", (json_int_t)it->tracked_ms, "deadline_ms",
                               (json_int_t)it->deadline_ms, "acked", it->acked, "by", it->by,
                               "acked_ms", (json_int_t)it->acked_ms, "snooze_until",
-                              (json_int_t)it->snooze_until);
+                              (json_int_t)it->snooze_until, "partition", it->partition);
         if (!o || json_array_append_new(arr, o) != 0) {
             json_decref(arr);
             errno = ENOMEM;
@@ -275,6 +321,9 @@ int escalate_load(escalate_t *e, const char *path, char *err, size_t errlen)
         snprintf(it->by, sizeof it->by, "%s", bp_json_str(o, "by"));
         it->acked_ms = bp_json_int(o, "acked_ms");
         it->snooze_until = bp_json_int(o, "snooze_until");
+        it->partition = json_is_integer(json_object_get(o, "partition"))
+                            ? (int)bp_json_int(o, "partition")
+                            : -1;
     }
     json_decref(arr);
     return 0;

@@ -22,6 +22,18 @@ void escalate_free(escalate_t *e);                 /* accepts NULL */
  * does nothing. Returns 0 or -1. */
 int escalate_track(escalate_t *e, const char *id, json_t *msg, int esc_route,
                    int64_t deadline_ms, int64_t now_ms);
+/* Hand-over on a rebalance: items carry the partition of bp.alerts they came from; an item
+ * whose partition owned() says is not this instance's any more is not escalated (the new
+ * owner, which rebuilt it from bp.deliveries, does). owned may be NULL (every item is ours). */
+void escalate_set_owner(escalate_t *e, int (*owned)(void *opaque, int partition), void *opaque);
+/* Records the partition id came from (-1 unknown: always escalated here). */
+void escalate_set_partition(escalate_t *e, const char *id, int partition);
+/* Takes over an item another instance tracked (msg: reference taken, as escalate_track);
+ * an item already known only gets the partition. Returns 0 or -1. */
+int escalate_restore(escalate_t *e, const char *id, json_t *msg, int esc_route,
+                     int64_t deadline_ms, int64_t tracked_ms, int partition);
+/* Raises id's notified levels to level (an escalation another instance already sent). */
+void escalate_restore_level(escalate_t *e, const char *id, int level);
 /* The message tracked under id (borrowed), or NULL. */
 const json_t *escalate_msg(escalate_t *e, const char *id);
 /* Marks id acknowledged by `by`. Returns 1 if it was open, 0 if unknown or already acked. */

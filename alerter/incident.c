@@ -44,6 +44,7 @@ typedef struct inc_burst {
     int chans[ROUTE_MAX_TARGETS];
     size_t nchans;
     int64_t deadline_ms;
+    int partition; /* of bp.alerts, -1 unknown */
 } inc_burst_t;
 
 struct incidents {
@@ -52,6 +53,9 @@ struct incidents {
     size_t nfolds, fold_next;
     inc_burst_t *bursts;
     size_t nbursts;
+    int partition; /* of the alerts being added */
+    int (*owned)(void *opaque, int partition);
+    void *owned_opaque;
 };
 
 incidents_t *incidents_new(const alert_cfg_t *cfg)
@@ -65,7 +69,84 @@ incidents_t *incidents_new(const alert_cfg_t *cfg)
         return NULL;
     }
     s->cfg = cfg;
+    s->partition = -1;
     return s;
+}
+
+void incidents_set_partition(incidents_t *s, int partition) { s->partition = partition; }
+
+void incidents_set_owner(incidents_t *s, int (*owned)(void *opaque, int partition),
+                         void *opaque)
+{
+    s->owned = owned;
+    s->owned_opaque = opaque;
+}
+
+static inc_burst_t *incidents_burst(incidents_t *s, const char *key, int64_t now_ms);
+
+static inc_burst_t *incidents_by_id(incidents_t *s, const char *id)
+{
+    for (size_t i = 0; i < s->nbursts; i++)
+        if (s->bursts[i].id[0] && strcmp(s->bursts[i].id, id) == 0)
+            return &s->bursts[i];
+    return NULL;
+}
+
+json_t *incidents_state(incidents_t *s, const char *id)
+{
+    inc_burst_t *b = incidents_by_id(s, id);
+    if (!b)
+        return NULL;
+    json_t *chans = json_array();
+    for (size_t i = 0; chans && i < b->nchans; i++)
+        json_array_append_new(chans, json_string(s->cfg->channels[b->chans[i]].name));
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:o, s:O}", "id",
+                     b->id, "key", b->key, "state", b->open ? "open" : "resolved", "count",
+                     (json_int_t)b->count, "reported", (json_int_t)b->reported, "first_ms",
+                     (json_int_t)b->first_ms, "last_ms", (json_int_t)b->last_ms, "updated_ms",
+                     (json_int_t)b->updated_ms, "deadline_ms", (json_int_t)b->deadline_ms, "seq",
+                     b->seq, "partition", b->partition, "channels", chans ? chans : json_array(),
+                     "samples", b->samples ? b->samples : json_array());
+}
+
+int incidents_restore(incidents_t *s, const json_t *st)
+{
+    const char *key = bp_json_str(st, "key"), *id = bp_json_str(st, "id");
+    if (!strchr(key, '|') || strncmp(id, "in_", 3) != 0)
+        return -1;
+    int open = strcmp(bp_json_str(st, "state"), "open") == 0;
+    inc_burst_t *b = incidents_burst(s, key, bp_json_int(st, "last_ms"));
+    if (!b)
+        return -1;
+    if (!open) { /* resolved by the previous owner */
+        if (b->open && strcmp(b->id, id) == 0) {
+            b->open = 0;
+            b->ntimes = 0;
+        }
+        return 0;
+    }
+    snprintf(b->id, sizeof b->id, "%s", id);
+    b->open = 1;
+    b->count = bp_json_int(st, "count");
+    b->reported = bp_json_int(st, "reported");
+    b->first_ms = bp_json_int(st, "first_ms");
+    b->last_ms = bp_json_int(st, "last_ms");
+    b->updated_ms = bp_json_int(st, "updated_ms");
+    b->deadline_ms = bp_json_int(st, "deadline_ms");
+    b->seq = (int)bp_json_int(st, "seq");
+    b->partition = (int)bp_json_int(st, "partition");
+    b->nchans = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(st, "channels"), i, c)
+    {
+        int ci = alertcfg_channel_index(s->cfg, json_string_value(c) ? json_string_value(c) : "");
+        if (ci >= 0 && b->nchans < ROUTE_MAX_TARGETS)
+            b->chans[b->nchans++] = ci;
+    }
+    json_decref(b->samples);
+    b->samples = json_deep_copy(json_object_get(st, "samples"));
+    return 0;
 }
 
 void incidents_free(incidents_t *s)
@@ -102,6 +183,14 @@ void incidents_key(const json_t *alert, char *key, size_t keylen)
     }
     size_t rl = strncmp(reason, "urgent:", 7) == 0 ? strlen(reason) : strcspn(reason, ":");
     snprintf(key, keylen, "%s|%.*s", brand ? brand : "", (int)(rl > 96 ? 96 : rl), reason);
+}
+
+int incidents_exempt(const alert_cfg_t *cfg, const json_t *alert)
+{
+    const char *brand = json_string_value(json_object_get(alert, "alert_brand"));
+    if (!brand)
+        brand = json_string_value(json_array_get(json_object_get(alert, "brands"), 0));
+    return brand && bp_strlist_contains(&cfg->incident_exempt, brand);
 }
 
 static void incidents_merge_chans(int *chans, size_t *n, const route_result_t *rr)
@@ -184,6 +273,8 @@ inc_verdict_t incidents_add(incidents_t *s, const json_t *alert, const char *ale
 {
     const alert_cfg_t *cfg = s->cfg;
     ref[0] = '\0';
+    if (incidents_exempt(cfg, alert))
+        return INC_SEND; /* operational alerts: each one is its own message */
     /* bursts: count this alert under its brand and reason */
     if (cfg->incident_threshold > 0) {
         char key[256];
@@ -194,7 +285,8 @@ inc_verdict_t incidents_add(incidents_t *s, const json_t *alert, const char *ale
             b->head = (b->head + 1) % INC_RING;
             if (b->ntimes < INC_RING)
                 b->ntimes++;
-            b->last_ms = now_ms;
+            if (now_ms > b->last_ms) /* alerts of other partitions may come a little late */
+                b->last_ms = now_ms;
             if (b->open) {
                 b->count++;
                 incidents_sample(&b->samples, alert, cfg->incident_samples);
@@ -213,6 +305,7 @@ inc_verdict_t incidents_add(incidents_t *s, const json_t *alert, const char *ale
                 memcpy(b->id, "in_", 3);
                 bp_hex(h, 8, b->id + 3);
                 b->open = 1;
+                b->partition = s->partition;
                 b->count = recent;
                 b->reported = recent;
                 b->first_ms = now_ms;
@@ -282,6 +375,8 @@ size_t incidents_tick(incidents_t *s, int64_t now_ms, inc_out_t *out, size_t max
         inc_burst_t *b = &s->bursts[i];
         if (!b->open)
             continue;
+        if (b->partition >= 0 && s->owned && !s->owned(s->owned_opaque, b->partition))
+            continue; /* its partition moved: the new owner updates and resolves it */
         char tag[24];
         if (now_ms - b->last_ms >= cfg->incident_quiet_ms) {
             json_t *m = incidents_message(s, b, "resolved");

@@ -35,11 +35,34 @@ typedef struct inc_out {
 incidents_t *incidents_new(const alert_cfg_t *cfg);
 void incidents_free(incidents_t *s); /* accepts NULL */
 
+/* 1 when the alert must never be folded or grouped: its brand (alert_brand, else the first of
+ * brands) is in cfg's incident.exempt (default "_ops", bp-watchdog's operational alerts: each
+ * stale feed is its own alert). Else 0. */
+int incidents_exempt(const alert_cfg_t *cfg, const json_t *alert);
+
 /* Classifies a new alert (a mention) that routing sent to rr->chans. ref (40 bytes) gets the
  * alert or incident it was counted into; for INC_OPENED *out is the incident message to send.
+ * now_ms is the alert's EVENT time (evclock_event_ms), so that the live alerter and the dry run
+ * decide alike. An operational alert (incidents_exempt) is always INC_SEND and not remembered.
  * Returns the verdict. */
 inc_verdict_t incidents_add(incidents_t *s, const json_t *alert, const char *alert_id,
                             const route_result_t *rr, int64_t now_ms, char *ref, inc_out_t *out);
+
+/* Hand-over on a rebalance. The partition of bp.alerts the next alerts come from (-1 unknown,
+ * the default): an incident they open belongs to it. */
+void incidents_set_partition(incidents_t *s, int partition);
+/* An open incident whose partition owned() says is not this instance's any more is neither
+ * updated nor resolved here (the new owner does). owned may be NULL. */
+void incidents_set_owner(incidents_t *s, int (*owned)(void *opaque, int partition),
+                         void *opaque);
+/* The state of incident id, for bp.deliveries: {id, key, state: open|resolved, count,
+ * reported, first_ms, last_ms, updated_ms, deadline_ms, seq, partition, channels: [names],
+ * samples}. New reference, or NULL if unknown. */
+json_t *incidents_state(incidents_t *s, const char *id);
+/* Takes over an incident from such a state (another instance's): an open one continues here
+ * (later alerts are absorbed, updates keep its id and numbering); a resolved one closes the
+ * same incident if it is open here. Returns 0, or -1 if st is not an incident state. */
+int incidents_restore(incidents_t *s, const json_t *st);
 
 /* Messages due at now_ms (incident updates and resolutions, fold summaries), at most max.
  * Returns how many were written to out[]. */

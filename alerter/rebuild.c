@@ -13,7 +13,8 @@
 #include "timeutil.h"
 
 long rebuild_dedup(const bp_kafka_cfg_t *kc, const char *topic, long per_partition,
-                   int timeout_ms, dedup_t *d, char *err, size_t errlen)
+                   int timeout_ms, dedup_t *d, rebuild_each_fn each, void *opaque, char *err,
+                   size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (bp_kafka_conf_apply(conf, kc, "bp-alert-rebuild", err, errlen) != 0 ||
@@ -78,6 +79,8 @@ long rebuild_dedup(const bp_kafka_cfg_t *kc, const char *topic, long per_partiti
                                                             : bp_json_str(r, "post_id");
             if (*pid && !dedup_seen(d, pid) && dedup_add(d, pid) == 0)
                 added++;
+            if (r && each)
+                each(opaque, r);
             json_decref(r);
             seen++;
         }

@@ -6,6 +6,7 @@
 
 #include "crypto.h"
 #include "digest.h"
+#include "evclock.h"
 #include "idwindow.h"
 #include "incident.h"
 #include "model.h"
@@ -14,7 +15,6 @@
 
 #define RPDRY_MAX_ITEMS 5000000 /* alerts kept for one run */
 #define RPDRY_TICK_OUT 64
-#define RPDRY_TICK_MS 200 /* the alerter's periodic work runs this often (ALERTER_TICK_MS) */
 
 typedef struct rpdry_item {
     int64_t ms;
@@ -35,8 +35,7 @@ struct rpdry {
     incidents_t *inc;
     rpdry_digest_t *digests;   /* per channel */
     digest_bucket_t *buckets;  /* per channel */
-    int64_t *heap;             /* candidate times for periodic work (a min-heap) */
-    size_t nheap, capheap;
+    evclock_t *clock;          /* candidate times for periodic work, as in the alerter */
     rpdry_stats_t st;
 };
 
@@ -72,7 +71,7 @@ void rpdry_free(rpdry_t *d)
             json_decref(d->digests[i].msg);
     free(d->digests);
     free(d->buckets);
-    free(d->heap);
+    evclock_free(d->clock);
     free(d);
 }
 
@@ -93,7 +92,7 @@ int rpdry_add(rpdry_t *d, const json_t *m, int64_t ms)
     json_t *copy = json_deep_copy(m);
     if (!copy)
         return -1;
-    d->items[d->n].ms = ms;
+    d->items[d->n].ms = evclock_event_ms(m, ms, ms); /* as the alerter: published_at first */
     d->items[d->n].m = copy;
     d->n++;
     return 0;
@@ -107,49 +106,8 @@ static int rpdry_item_cmp(const void *x, const void *y)
     return strcmp(bp_json_str(a->m, "id"), bp_json_str(b->m, "id"));
 }
 
-/* ---- candidate times for periodic work ---- */
-
-static int rpdry_push(rpdry_t *d, int64_t t)
-{
-    if (d->nheap == d->capheap) {
-        size_t nc = d->capheap ? d->capheap * 2 : 256;
-        int64_t *nh = realloc(d->heap, nc * sizeof *nh);
-        if (!nh)
-            return -1;
-        d->heap = nh;
-        d->capheap = nc;
-    }
-    size_t i = d->nheap++;
-    d->heap[i] = t;
-    while (i > 0 && d->heap[(i - 1) / 2] > d->heap[i]) {
-        int64_t tmp = d->heap[i];
-        d->heap[i] = d->heap[(i - 1) / 2];
-        d->heap[(i - 1) / 2] = tmp;
-        i = (i - 1) / 2;
-    }
-    return 0;
-}
-
-static int64_t rpdry_pop(rpdry_t *d)
-{
-    int64_t top = d->heap[0];
-    d->heap[0] = d->heap[--d->nheap];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < d->nheap && d->heap[l] < d->heap[m])
-            m = l;
-        if (r < d->nheap && d->heap[r] < d->heap[m])
-            m = r;
-        if (m == i)
-            break;
-        int64_t tmp = d->heap[i];
-        d->heap[i] = d->heap[m];
-        d->heap[m] = tmp;
-        i = m;
-    }
-    return top;
-}
+/* A candidate time for periodic work. Returns 0 or -1 (no memory, or the heap is full). */
+static int rpdry_push(rpdry_t *d, int64_t t) { return evclock_push(d->clock, t); }
 
 /* ---- events ---- */
 
@@ -289,9 +247,7 @@ static int rpdry_handle(rpdry_t *d, bp_idwindow_t *seen, const json_t *alert, in
     memset(&out, 0, sizeof out);
     inc_verdict_t v = incidents_add(d->inc, alert, alert_id, &rr, t, ref, &out);
     /* whatever incidents_add remembered may fall due later */
-    if (rpdry_push(d, t + RPDRY_TICK_MS) || rpdry_push(d, t + cfg->incident_update_ms) ||
-        rpdry_push(d, t + cfg->incident_quiet_ms) ||
-        rpdry_push(d, t + cfg->fold_window_ms + 1))
+    if (evclock_push_after_alert(d->clock, cfg, t) != 0)
         return -1;
     if (v == INC_FOLDED) {
         d->st.folded++;
@@ -335,19 +291,20 @@ json_t *rpdry_run(rpdry_t *d, rpdry_stats_t *st)
     d->inc = incidents_new(cfg);
     d->digests = calloc(nch, sizeof *d->digests);
     d->buckets = calloc(nch, sizeof *d->buckets);
-    int ok = seen && d->events && d->inc && d->digests && d->buckets;
+    d->clock = evclock_new();
+    int ok = seen && d->events && d->inc && d->digests && d->buckets && d->clock;
     if (ok && d->n > 1)
         qsort(d->items, d->n, sizeof *d->items, rpdry_item_cmp);
     for (size_t i = 0; ok && i < d->n; i++) {
         int64_t t = d->items[i].ms;
-        while (ok && d->nheap && d->heap[0] < t)
-            ok = rpdry_tick(d, rpdry_pop(d)) == 0;
+        int64_t due;
+        while (ok && evclock_next(d->clock, t, 0, &due))
+            ok = rpdry_tick(d, due) == 0;
         ok = ok && rpdry_handle(d, seen, d->items[i].m, t) == 0;
     }
     /* what is still pending falls due after the last alert */
-    int64_t last = -1;
-    while (ok && d->nheap) {
-        int64_t t = rpdry_pop(d);
+    int64_t last = -1, t;
+    while (ok && evclock_next(d->clock, INT64_MAX, 1, &t)) {
         if (t == last)
             continue;
         last = t;

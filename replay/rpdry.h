@@ -4,8 +4,10 @@
  * clock, and the steps of alerter.c's alerter_handle are followed in the same order:
  * duplicate post id -> route (schedules and rotations at event time) -> fold / incident ->
  * per channel: digest priority or over the rate limit -> held for the digest, else delivered.
- * Periodic work (incident updates and resolutions, fold summaries, due digests) runs at the
- * event times at which it falls due. Nothing is delivered; the result is the list of messages
+ * The event time of a mention is alerter/evclock.h's evclock_event_ms (published_at, else
+ * collected_at, else the time given), as in the alerter. Periodic work (incident updates and
+ * resolutions, fold summaries, due digests) runs at the candidate event times of the alerter's
+ * own evclock heap, so a lagging bp-alert, which ticks the same way, decides alike. Nothing is delivered; the result is the list of messages
  * that would have reached each channel. */
 #ifndef BP_RPDRY_H
 #define BP_RPDRY_H

@@ -10,6 +10,7 @@
 #include "alertcfg.h"
 #include "digest.h"
 #include "escalate.h"
+#include "evclock.h"
 #include "incident.h"
 #include "model.h"
 #include "spike.h"
@@ -286,6 +287,225 @@ TEST(spike_against_the_usual_level_of_the_hour)
     alertcfg_free(&cfg);
 }
 
+/* bp-watchdog's operational alerts (brand _ops): each stale feed is its own alert, never folded
+ * into another nor grouped into an incident, however alike and however many; other brands
+ * with the same texts still are. The exempt list is configurable. */
+TEST(ops_alerts_are_never_folded_or_grouped)
+{
+    alert_cfg_t cfg;
+    char err[256];
+    CHECK_INT(alertcfg_load_string(CFG, &cfg, err, sizeof err), 0);
+    CHECK(bp_strlist_contains(&cfg.incident_exempt, "_ops"));
+    incidents_t *s = incidents_new(&cfg);
+    route_result_t rr = rr_care();
+    char ref[40], id[16], aid[16];
+    inc_out_t out[8];
+    for (int i = 0; i < 6; i++) {
+        snprintf(id, sizeof id, "ops:%d", i);
+        snprintf(aid, sizeof aid, "al_o%d", i);
+        json_t *o = alert(id, "_ops", "stale_feed:rss-news",
+                          "feed rss-news produced nothing for 30 minutes (last post 10:00)");
+        CHECK_INT(incidents_add(s, o, aid, &rr, i * 1000, ref, out), INC_SEND);
+        CHECK_STR(ref, "");
+        json_decref(o);
+    }
+    CHECK_INT(incidents_tick(s, 20 * MIN, out, 8), 0); /* nothing was remembered */
+    /* the same texts for a brand fold (the second) and then group (the third) */
+    int verdicts[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(id, sizeof id, "b:%d", i);
+        snprintf(aid, sizeof aid, "al_b%d", i);
+        json_t *o = alert(id, "acme", "negative:-4",
+                          "feed rss-news produced nothing for 30 minutes (last post 10:00)");
+        verdicts[i] = incidents_add(s, o, aid, &rr, 30 * MIN + i * 1000, ref, out);
+        if (verdicts[i] == INC_OPENED)
+            json_decref(out[0].msg);
+        json_decref(o);
+    }
+    CHECK_INT(verdicts[0], INC_SEND);
+    CHECK_INT(verdicts[1], INC_FOLDED);
+    CHECK_INT(verdicts[2], INC_OPENED);
+    size_t n = incidents_tick(s, 24 * 60 * MIN, out, 8);
+    for (size_t i = 0; i < n; i++)
+        json_decref(out[i].msg);
+    incidents_free(s);
+    alertcfg_free(&cfg);
+    /* another exempt list: _ops then groups like any brand */
+    CHECK_INT(alertcfg_load_string("incident: {threshold: 2, exempt: [acme-status]}\n"
+                                   "channels: [{name: care, type: console}]\n"
+                                   "routes: [{channels: [care]}]\n",
+                                   &cfg, err, sizeof err),
+              0);
+    s = incidents_new(&cfg);
+    json_t *o1 = alert("ops:1", "_ops", "stale_feed:a", "feed a is stale");
+    json_t *o2 = alert("ops:2", "_ops", "stale_feed:b", "feed b is stale");
+    json_t *x1 = alert("st:1", "acme-status", "negative:-1", "status page degraded");
+    json_t *x2 = alert("st:2", "acme-status", "negative:-1", "status page down");
+    CHECK_INT(incidents_add(s, o1, "al_1", &rr, 0, ref, out), INC_SEND);
+    CHECK_INT(incidents_add(s, o2, "al_2", &rr, 1000, ref, out), INC_OPENED);
+    json_decref(out[0].msg);
+    CHECK_INT(incidents_add(s, x1, "al_3", &rr, 2000, ref, out), INC_SEND);
+    CHECK_INT(incidents_add(s, x2, "al_4", &rr, 3000, ref, out), INC_SEND);
+    json_decref(o1);
+    json_decref(o2);
+    json_decref(x1);
+    json_decref(x2);
+    incidents_free(s);
+    alertcfg_free(&cfg);
+}
+
+/* An alert's event time: published_at, else collected_at, else the wall clock; never later
+ * than the wall clock. */
+TEST(event_time_of_an_alert)
+{
+    const int64_t wall = 1795435200000LL; /* 2026-11-23T12:00:00Z */
+    json_t *a = json_pack("{s:s, s:s}", "published_at", "2026-11-23T09:00:00.250Z",
+                          "collected_at", "2026-11-23T09:05:00Z");
+    CHECK_INT(evclock_event_ms(a, wall, wall), wall - 3 * 3600000LL + 250);
+    json_object_set_new(a, "published_at", json_string("yesterday"));
+    CHECK_INT(evclock_event_ms(a, wall, wall), wall - 3 * 3600000LL + 5 * 60000);
+    json_object_del(a, "collected_at");
+    CHECK_INT(evclock_event_ms(a, wall, wall), wall);
+    json_object_set_new(a, "published_at", json_string("2026-11-23T12:30:00Z")); /* future */
+    CHECK_INT(evclock_event_ms(a, wall, wall), wall);
+    json_object_set_new(a, "published_at", json_string("2026-11-23T11:59:59Z"));
+    CHECK_INT(evclock_event_ms(a, wall, wall), wall - 1000);
+    json_decref(a);
+}
+
+/* The candidate tick times come out in order; "before t" excludes t, "at or before" takes it. */
+TEST(event_clock_candidates_in_order)
+{
+    alert_cfg_t cfg;
+    char err[256];
+    CHECK_INT(alertcfg_load_string(CFG, &cfg, err, sizeof err), 0);
+    evclock_t *c = evclock_new();
+    CHECK(c != NULL);
+    CHECK_INT(evclock_push(c, 5000), 0);
+    CHECK_INT(evclock_push(c, 1000), 0);
+    CHECK_INT(evclock_push_after_alert(c, &cfg, 0), 0); /* 200, 1m, 5m, 30m + 1 */
+    CHECK_INT(evclock_size(c), 6);
+    int64_t t, got[8];
+    size_t n = 0;
+    while (n < 8 && evclock_next(c, 5000, 0, &t))
+        got[n++] = t;
+    CHECK_INT(n, 2);
+    CHECK_INT(got[0], 200);
+    CHECK_INT(got[1], 1000);
+    CHECK_INT(evclock_next(c, 5000, 1, &t), 1);
+    CHECK_INT(t, 5000);
+    CHECK_INT(evclock_next(c, INT64_MAX, 1, &t), 1);
+    CHECK_INT(t, MIN);
+    CHECK_INT(evclock_next(c, INT64_MAX, 1, &t), 1);
+    CHECK_INT(t, 5 * MIN);
+    CHECK_INT(evclock_next(c, INT64_MAX, 1, &t), 1);
+    CHECK_INT(t, 30 * MIN + 1);
+    CHECK_INT(evclock_next(c, INT64_MAX, 1, &t), 0);
+    evclock_free(c);
+    alertcfg_free(&cfg);
+}
+
+static int owns_nothing(void *opaque, int partition)
+{
+    (void)opaque;
+    (void)partition;
+    return 0;
+}
+
+/* A rebalance hands an open incident and a pending escalation over: the new owner continues
+ * the incident (absorbs, updates with the next number, resolves it once) and escalates only
+ * the levels not sent yet; the old owner, whose partition moved, does neither. */
+TEST(incident_and_escalation_handed_over)
+{
+    alert_cfg_t cfg;
+    char err[256];
+    CHECK_INT(alertcfg_load_string(CFG, &cfg, err, sizeof err), 0);
+    cfg.fold_distance = -1;
+    incidents_t *old = incidents_new(&cfg), *neu = incidents_new(&cfg);
+    incidents_set_partition(old, 2);
+    route_result_t rr = rr_care();
+    char ref[40], id[40], pid[16];
+    inc_out_t out[8];
+    inc_verdict_t v = INC_SEND;
+    for (int i = 0; i < 5; i++) {
+        snprintf(pid, sizeof pid, "x:%d", i);
+        json_t *al = alert(pid, "privatbank", "urgent:outage", "сайт не открывается");
+        v = incidents_add(old, al, "al_x", &rr, i * 1000, ref, out);
+        if (v == INC_OPENED) {
+            snprintf(id, sizeof id, "%s", ref);
+            json_decref(out[0].msg);
+        }
+        json_decref(al);
+        if (i == 3) { /* an update before the hand-over */
+            CHECK_INT(incidents_tick(old, MIN + 3000, out, 8), 1);
+            CHECK_STR(out[0].tag, "upd1");
+            json_decref(out[0].msg);
+        }
+    }
+    CHECK_INT(v, INC_ABSORBED);
+    CHECK(incidents_state(old, "in_nope") == NULL);
+    json_t *st = incidents_state(old, id);
+    CHECK_STR(bp_json_str(st, "state"), "open");
+    CHECK_INT(bp_json_int(st, "count"), 5);
+    CHECK_INT(bp_json_int(st, "partition"), 2);
+    CHECK_STR(json_string_value(json_array_get(json_object_get(st, "channels"), 0)), "care");
+    /* the partition moved: the old owner neither updates nor resolves it */
+    incidents_set_owner(old, owns_nothing, NULL);
+    CHECK_INT(incidents_tick(old, 60 * MIN, out, 8), 0);
+    /* the new owner continues it */
+    CHECK_INT(incidents_restore(neu, st), 0);
+    json_t *al = alert("x:9", "privatbank", "urgent:outage", "опять не работает");
+    CHECK_INT(incidents_add(neu, al, "al_9", &rr, 2 * MIN, ref, out), INC_ABSORBED);
+    CHECK_STR(ref, id);
+    json_decref(al);
+    CHECK_INT(incidents_tick(neu, 3 * MIN, out, 8), 1);
+    CHECK_STR(out[0].tag, "upd2");
+    CHECK_STR(out[0].alert_id, id);
+    CHECK_INT(bp_json_int(out[0].msg, "count"), 6);
+    json_decref(out[0].msg);
+    CHECK_INT(incidents_tick(neu, 8 * MIN, out, 8), 1);
+    CHECK_STR(bp_json_str(out[0].msg, "state"), "resolved");
+    json_decref(out[0].msg);
+    /* a resolved state closes the incident where it is still open */
+    json_t *res = incidents_state(neu, id);
+    CHECK_STR(bp_json_str(res, "state"), "resolved");
+    incidents_set_owner(old, NULL, NULL);
+    CHECK_INT(incidents_restore(old, res), 0);
+    CHECK_INT(incidents_tick(old, 60 * MIN, out, 8), 0);
+    json_t *bad = json_pack("{s:s}", "id", "al_1");
+    CHECK_INT(incidents_restore(neu, bad), -1);
+    json_decref(bad);
+    json_decref(res);
+    json_decref(st);
+    incidents_free(old);
+    incidents_free(neu);
+
+    /* escalation: level 1 was sent by the old owner; al_2 was acknowledged there */
+    escalate_t *eo = escalate_new(&cfg), *en = escalate_new(&cfg);
+    json_t *m1 = json_pack("{s:s, s:s, s:i}", "kind", "alert", "alert_id", "al_1", "level", 0);
+    json_t *m2 = json_pack("{s:s, s:s, s:i}", "kind", "alert", "alert_id", "al_2", "level", 0);
+    CHECK_INT(escalate_track(eo, "al_1", m1, 0, 7 * MIN, 0), 0);
+    escalate_set_partition(eo, "al_1", 2);
+    escalate_set_owner(eo, owns_nothing, NULL);
+    CHECK_INT(escalate_tick(eo, 30 * MIN, out, 8), 0); /* not ours any more */
+    CHECK_INT(escalate_restore(en, "al_1", m1, 0, 7 * MIN, 0, 2), 0);
+    CHECK_INT(escalate_restore(en, "al_2", m2, 0, 7 * MIN, 0, 2), 0);
+    escalate_restore_level(en, "al_1", 1);
+    escalate_restore_level(en, "al_1", 0); /* never lowered */
+    CHECK_INT(escalate_ack(en, "al_2", "another instance", MIN), 1);
+    CHECK_INT(escalate_tick(en, 19 * MIN, out, 8), 0);
+    CHECK_INT(escalate_tick(en, 20 * MIN, out, 8), 1);
+    CHECK_STR(out[0].alert_id, "al_1");
+    CHECK_STR(out[0].tag, "esc2");
+    json_decref(out[0].msg);
+    CHECK_INT(escalate_tick(en, 60 * MIN, out, 8), 0);
+    json_decref(m1);
+    json_decref(m2);
+    escalate_free(eo);
+    escalate_free(en);
+    alertcfg_free(&cfg);
+}
+
 int main(void)
 {
     RUN(near_duplicates_fold_and_are_counted_later);
@@ -294,5 +514,9 @@ int main(void)
     RUN(digests_count_everything_held_back);
     RUN(rate_limit_bucket);
     RUN(spike_against_the_usual_level_of_the_hour);
+    RUN(ops_alerts_are_never_folded_or_grouped);
+    RUN(event_time_of_an_alert);
+    RUN(event_clock_candidates_in_order);
+    RUN(incident_and_escalation_handed_over);
     return test_summary();
 }
