@@ -182,14 +182,10 @@ out:
 }
 
 static void mastodon_api_error(const collector_feed_t *f, const collector_body_t *b,
-                               collector_error_t *e)
+                           collector_error_t *e)
 {
-    json_error_t je;
-    json_t *root = json_loadb(b->data, b->len, 0, &je);
-    size_t l = strlen(e->msg);
-    if (json_is_object(root) && *bp_json_str(root, "error"))
-        snprintf(e->msg + l, sizeof e->msg - l, ": %.200s", bp_json_str(root, "error"));
-    json_decref(root);
+    (void)f;
+    postbuild_error_field(b, "error", e);
 }
 
 const collector_source_t mastodon_source = {

@@ -260,3 +260,13 @@ int postbuild_bearer(const char *token, char **hdr, size_t *nhdr, char *err, siz
     hdr[(*nhdr)++] = h;
     return 0;
 }
+
+void postbuild_error_field(const collector_body_t *b, const char *key, collector_error_t *e)
+{
+    json_error_t je;
+    json_t *root = json_loadb(b->data, b->len, 0, &je);
+    size_t l = strlen(e->msg);
+    if (json_is_object(root) && *bp_json_str(root, key))
+        snprintf(e->msg + l, sizeof e->msg - l, ": %.200s", bp_json_str(root, key));
+    json_decref(root);
+}

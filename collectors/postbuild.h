@@ -13,6 +13,10 @@
  * if out of memory or id is empty. */
 json_t *postbuild_new(const collector_feed_t *f, const char *source, const char *id);
 
+/* Appends ": <body's top-level string field key>" to e->msg when the body is a JSON object
+ * that has it (the API's own words for an error response). */
+void postbuild_error_field(const collector_body_t *b, const char *key, collector_error_t *e);
+
 /* Appends "Authorization: Bearer TOKEN" to hdr[*nhdr] (malloc'd; the runner frees it) when token
  * is set. Returns 0, or -1 with err if out of memory. The token is never logged. */
 int postbuild_bearer(const char *token, char **hdr, size_t *nhdr, char *err, size_t errlen);
