@@ -160,15 +160,11 @@ static int httpjson_parse(const collector_feed_t *f, const json_t *cursor,
                           collector_error_t *e)
 {
     const collector_fieldmap_t *m = &f->fields;
-    char err[256];
     int rc = -1;
     (void)now_ms;
-    json_t *root = postbuild_json_load(b->data, b->len, NULL, err, sizeof err);
-    if (!root) {
-        e->cls = BP_FETCH_BAD_BODY;
-        snprintf(e->msg, sizeof e->msg, "%s", err);
+    json_t *root = postbuild_body_json(b, "", e);
+    if (!root)
         return -1;
-    }
     json_t *items = postbuild_pointer(root, f->items);
     if (!json_is_array(items)) {
         e->cls = BP_FETCH_BAD_BODY;

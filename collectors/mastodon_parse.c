@@ -66,15 +66,11 @@ static int mastodon_parse(const collector_feed_t *f, const json_t *cursor,
                           const collector_body_t *b, int64_t now_ms, collector_page_t *page,
                           collector_error_t *e)
 {
-    char err[256];
     int rc = -1;
     (void)now_ms;
-    json_t *root = postbuild_json_load(b->data, b->len, NULL, err, sizeof err);
-    if (!root) {
-        e->cls = BP_FETCH_BAD_BODY;
-        snprintf(e->msg, sizeof e->msg, "timeline: %s", err);
+    json_t *root = postbuild_body_json(b, "timeline", e);
+    if (!root)
         return -1;
-    }
     if (!json_is_array(root)) {
         e->cls = BP_FETCH_BAD_BODY;
         snprintf(e->msg, sizeof e->msg, "timeline: expected an array of statuses%s%.200s",

@@ -270,3 +270,14 @@ void postbuild_error_field(const collector_body_t *b, const char *key, collector
         snprintf(e->msg + l, sizeof e->msg - l, ": %.200s", bp_json_str(root, key));
     json_decref(root);
 }
+
+json_t *postbuild_body_json(const collector_body_t *b, const char *what, collector_error_t *e)
+{
+    char err[256];
+    json_t *root = postbuild_json_load(b->data, b->len, NULL, err, sizeof err);
+    if (!root) {
+        e->cls = BP_FETCH_BAD_BODY;
+        snprintf(e->msg, sizeof e->msg, "%s%s%s", what, *what ? ": " : "", err);
+    }
+    return root;
+}

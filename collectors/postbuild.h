@@ -13,6 +13,10 @@
  * if out of memory or id is empty. */
 json_t *postbuild_new(const collector_feed_t *f, const char *source, const char *id);
 
+/* Parses a response body as JSON (invalid UTF-8 repaired). Returns a new reference, or NULL
+ * with e->cls = BP_FETCH_BAD_BODY and e->msg = "WHAT: reason" ("reason" alone if what is ""). */
+json_t *postbuild_body_json(const collector_body_t *b, const char *what, collector_error_t *e);
+
 /* Appends ": <body's top-level string field key>" to e->msg when the body is a JSON object
  * that has it (the API's own words for an error response). */
 void postbuild_error_field(const collector_body_t *b, const char *key, collector_error_t *e);

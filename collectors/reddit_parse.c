@@ -64,15 +64,11 @@ static int reddit_parse(const collector_feed_t *f, const json_t *cursor,
                         const collector_body_t *b, int64_t now_ms, collector_page_t *page,
                         collector_error_t *e)
 {
-    char err[256];
     int rc = -1;
     (void)now_ms;
-    json_t *root = postbuild_json_load(b->data, b->len, NULL, err, sizeof err);
-    if (!root) {
-        e->cls = BP_FETCH_BAD_BODY;
-        snprintf(e->msg, sizeof e->msg, "search.json: %s", err);
+    json_t *root = postbuild_body_json(b, "search.json", e);
+    if (!root)
         return -1;
-    }
     json_t *data = json_object_get(root, "data");
     json_t *children = json_object_get(data, "children");
     if (strcmp(bp_json_str(root, "kind"), "Listing") != 0 || !json_is_array(children)) {

@@ -130,15 +130,11 @@ static int telegram_parse(const collector_feed_t *f, const json_t *cursor,
 {
     static const char *const kinds[] = {"message", "channel_post", "edited_message",
                                         "edited_channel_post"};
-    char err[256];
     int rc = -1;
     (void)now_ms;
-    json_t *root = postbuild_json_load(b->data, b->len, NULL, err, sizeof err);
-    if (!root) {
-        e->cls = BP_FETCH_BAD_BODY;
-        snprintf(e->msg, sizeof e->msg, "getUpdates: %s", err);
+    json_t *root = postbuild_body_json(b, "getUpdates", e);
+    if (!root)
         return -1;
-    }
     json_t *result = json_object_get(root, "result");
     if (!json_is_true(json_object_get(root, "ok")) || !json_is_array(result)) {
         e->cls = BP_FETCH_BAD_BODY;

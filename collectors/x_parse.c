@@ -66,15 +66,11 @@ static json_t *x_find_user(const json_t *root, const char *uid)
 static int x_parse(const collector_feed_t *f, const json_t *cursor, const collector_body_t *b,
                    int64_t now_ms, collector_page_t *page, collector_error_t *e)
 {
-    char err[256];
     int rc = -1;
     (void)now_ms;
-    json_t *root = postbuild_json_load(b->data, b->len, NULL, err, sizeof err);
-    if (!root) {
-        e->cls = BP_FETCH_BAD_BODY;
-        snprintf(e->msg, sizeof e->msg, "search/recent: %s", err);
+    json_t *root = postbuild_body_json(b, "search/recent", e);
+    if (!root)
         return -1;
-    }
     json_t *data = json_object_get(root, "data"), *meta = json_object_get(root, "meta");
     if (!json_is_object(meta) && !json_is_array(data)) {
         json_t *errs = json_object_get(root, "errors");
