@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "learned.h"
 #include "ruleset.h"
 
 static const char *const kind_names[BP_MK_COUNT] = {
@@ -177,6 +178,9 @@ int bp_engine_explain(bp_engine_t *e, const char *text, size_t len, const char *
     bp_buf_puts(out, "  total = ");
     ex_num(out, res->score);
     bp_buf_printf(out, " (%s)\n", bp_score_label(res->score));
+    /* the learned scorer: per brand, its top features, the sum and the blend */
+    for (size_t i = 0; res->model && i < res->nbs; i++)
+        bp_learned_explain(e, res->model, i, out);
     if (res->urgent)
         bp_buf_printf(out, "  urgent terms: %d\n", res->urgent);
     bp_buf_puts(out, "\nbrands\n");

@@ -10,6 +10,7 @@
 
 #include "crypto.h"
 #include "fileutil.h"
+#include "learned.h"
 #include "ruleset.h"
 #include "yamltree.h"
 
@@ -251,7 +252,7 @@ int bp_rules_compile_pattern(bp_matcher_t *m, const char *pat, char *err, size_t
 /* ---- the directory ---- */
 
 typedef struct rules_file { char *path; char *data; size_t len; int kind; } rules_file_t;
-enum { RF_BRAND, RF_LEXICON, RF_POLICY };
+enum { RF_BRAND, RF_LEXICON, RF_POLICY, RF_MODEL };
 
 static int has_yaml_ext(const char *n)
 {
@@ -473,7 +474,8 @@ bp_rules_t *bp_rules_load(const char *dir, bp_buf_t *errors)
     if (rules_check_top(dir, errors) < 0)
         rc = -1;
     if (rules_list(dir, "brands", RF_BRAND, &files, &nfiles, errors) < 0 ||
-        rules_list(dir, "lexicon", RF_LEXICON, &files, &nfiles, errors) < 0)
+        rules_list(dir, "lexicon", RF_LEXICON, &files, &nfiles, errors) < 0 ||
+        rules_list(dir, "model", RF_MODEL, &files, &nfiles, errors) < 0)
         goto fail;
     for (const char *const *pn = (const char *const[]){"policy.yaml", "policy.yml", NULL}; *pn;
          pn++) {
@@ -515,6 +517,8 @@ bp_rules_t *bp_rules_load(const char *dir, bp_buf_t *errors)
             frc = bp_rules_brand(r, root, fname, errors);
         else if (files[i].kind == RF_LEXICON)
             frc = bp_rules_lexicon(r, root, fname, errors);
+        else if (files[i].kind == RF_MODEL)
+            frc = bp_learned_load(r, root, fname, errors);
         else
             frc = bp_policy_load(&r->policy, root, errors);
         if (frc < 0)
@@ -596,5 +600,6 @@ void bp_rules_free(bp_rules_t *r)
     bp_policy_free(&r->policy);
     free(r->endings_after_vowel);
     free(r->endings_after_consonant);
+    bp_learned_free_all(r);
     free(r);
 }

@@ -1,5 +1,5 @@
 /* rules_main.c — bp-rules, the rule writers' tool: lint a rules directory, run every example
- * it contains, explain how a text is judged. */
+ * it contains, explain how a text is judged; and the learned scorer's features for its trainer. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "learned.h"
 #include "log.h"
 #include "ruleset.h"
 #include "utf8.h"
@@ -20,12 +21,19 @@ static void usage(FILE *f)
             "       bp-rules test DIR\n"
             "       bp-rules explain --rules DIR [--followers N] [--author ID] [--lang L] "
             "TEXT|-\n"
+            "       bp-rules features --rules DIR [--stem N] [--scope text|sentence|clause] "
+            "[FILE|-]\n"
             "\n"
             "  lint      load and check every rule file; errors as file:line:col: message\n"
             "  test      run every `examples` entry of brands and lexicons; each failure is\n"
             "            printed with the spans that were found\n"
             "  explain   show how TEXT (or stdin with -) is normalized, matched, scored and\n"
             "            decided; --followers/--author/--lang exercise the policy\n"
+            "  features  for the trainer (tools/train_scorer.py): reads JSONL posts\n"
+            "            {\"id\",\"text\"[,\"lang\"]} and writes, per brand found, one line\n"
+            "            {\"id\",\"brand\",\"lex\",\"features\":[...]}: the lexicon's score of\n"
+            "            the brand and the learned scorer's feature strings (stem and scope as\n"
+            "            the model file will say; default 5, text)\n"
             "\n"
             "exit: 0 ok, 1 an example failed (test) or runtime error, 2 bad usage or broken rules\n"
             "  --help     this text\n"
@@ -283,6 +291,143 @@ static int cmd_explain(int argc, char **argv)
     return rc;
 }
 
+/* ---- features: what the learned scorer sees, for its trainer ---- */
+
+#define FEAT_MAX_LINE ((size_t)1 << 20)
+
+static void feat_push(void *ctx, const char *f, size_t len)
+{
+    json_t *a = ctx;
+    json_array_append_new(a, json_stringn(f, len));
+}
+
+static int cmd_features(int argc, char **argv)
+{
+    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
+                                         {"stem", required_argument, NULL, 's'},
+                                         {"scope", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *dir = NULL;
+    bp_learned_opts_t lo;
+    bp_learned_opts_default(&lo);
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:s:c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            dir = optarg;
+            break;
+        case 's': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 3 || v > BP_LEARNED_MAX_STEM) {
+                fprintf(stderr, "bp-rules: --stem: '%s' is not a number in 3..%d\n", optarg,
+                        BP_LEARNED_MAX_STEM);
+                return 2;
+            }
+            lo.stem = (int)v;
+            break;
+        }
+        case 'c':
+            if (bp_learned_scope_parse(optarg, &lo.scope) < 0) {
+                fprintf(stderr, "bp-rules: --scope: '%s' is not one of text, sentence, clause\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!dir || optind < argc - 1) {
+        fprintf(stderr, "bp-rules: features needs --rules DIR and at most one input FILE\n");
+        return 2;
+    }
+    FILE *in = stdin;
+    const char *name = "-";
+    if (optind == argc - 1 && strcmp(argv[optind], "-") != 0) {
+        name = argv[optind];
+        in = fopen(name, "r");
+        if (!in) {
+            fprintf(stderr, "bp-rules: %s: %s\n", name, strerror(errno));
+            return 1;
+        }
+    }
+    bp_rules_t *r = load_or_report(dir);
+    bp_engine_t *e = r ? bp_engine_new(r) : NULL;
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t n;
+    int rc = r ? 1 : 2;
+    if (!e)
+        goto done;
+    rc = 0;
+    while ((n = getline(&line, &cap, in)) > 0) {
+        lineno++;
+        if ((size_t)n > FEAT_MAX_LINE) {
+            fprintf(stderr, "bp-rules: %s:%zu: line longer than %zu bytes\n", name, lineno,
+                    FEAT_MAX_LINE);
+            rc = 1;
+            break;
+        }
+        json_error_t jerr;
+        json_t *post = json_loadb(line, (size_t)n, 0, &jerr);
+        const json_t *id = json_object_get(post, "id"), *text = json_object_get(post, "text");
+        const json_t *lang = json_object_get(post, "lang");
+        if (!json_is_object(post) || !json_is_string(text)) {
+            fprintf(stderr, "bp-rules: %s:%zu:%d: %s\n", name, lineno, post ? 1 : jerr.column,
+                    post ? "expected an object with a string \"text\"" : jerr.text);
+            json_decref(post);
+            rc = 1;
+            break;
+        }
+        const char *t = json_string_value(text);
+        size_t tl = json_string_length(text);
+        if (bp_engine_run(e, t, tl, json_is_string(lang) ? json_string_value(lang) : NULL, 0,
+                          NULL, NULL) < 0) {
+            fprintf(stderr, "bp-rules: %s:%zu: %s\n", name, lineno, e->err);
+            json_decref(post);
+            continue; /* bp-filter would dead-letter it: no features */
+        }
+        for (size_t i = 0; i < e->res.nbs; i++) {
+            json_t *o = json_object(), *fa = json_array();
+            if (!o || !fa) {
+                json_decref(o);
+                json_decref(fa);
+                rc = 1;
+                break;
+            }
+            bp_learned_features(e, &lo, e->res.bs[i].brand, feat_push, fa);
+            json_object_set(o, "id", id ? (json_t *)id : json_null());
+            json_object_set_new(o, "brand", json_string(r->brands[e->res.bs[i].brand].id));
+            json_object_set_new(o, "lex", json_real(e->res.bs[i].lex));
+            json_object_set_new(o, "features", fa);
+            char *js = json_dumps(o, JSON_COMPACT);
+            if (js)
+                printf("%s\n", js);
+            free(js);
+            json_decref(o);
+        }
+        json_decref(post);
+    }
+    if (ferror(in)) {
+        fprintf(stderr, "bp-rules: %s: %s\n", name, strerror(errno));
+        rc = 1;
+    }
+done:
+    free(line);
+    if (in != stdin)
+        fclose(in);
+    bp_engine_free(e);
+    bp_rules_free(r);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     bp_log_init("bp-rules");
@@ -312,6 +457,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "explain"))
         return cmd_explain(argc - 1, argv + 1);
-    fprintf(stderr, "bp-rules: unknown command '%s' (lint, test, explain; --help)\n", cmd);
+    if (!strcmp(cmd, "features"))
+        return cmd_features(argc - 1, argv + 1);
+    fprintf(stderr, "bp-rules: unknown command '%s' (lint, test, explain, features; --help)\n",
+            cmd);
     return 2;
 }

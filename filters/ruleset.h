@@ -143,6 +143,8 @@ struct bp_rules {
     bp_policy_t policy;
     bp_norm_opts_t nopts, nopts_digits;
     char *endings_after_vowel, *endings_after_consonant; /* regex alternations */
+    struct bp_learned *models; /* learned sentiment scorers (rules/model/), see learned.h */
+    size_t nmodels;
 };
 
 /* One hit of a matcher in the text. s,e: bytes in the main normalized text; os,oe: bytes in
@@ -175,6 +177,9 @@ typedef struct bp_brand_score {
     int brand;
     double score;
     int first_hit;
+    double lex;     /* the lexicon's score alone (score is lex + the learned scorer's part) */
+    double learned; /* the learned scorer's part: blend x (bias + sum of feature weights) */
+    int neutral;    /* 1: lex + learned fell inside the model's neutral band: score set to 0 */
 } bp_brand_score_t;
 
 /* The judgement of one text (lives in the engine, reused). */
@@ -193,6 +198,7 @@ typedef struct bp_result {
     size_t nreasons;
     int vip;            /* index into policy vip list, -1 */
     long long followers;
+    const struct bp_learned *model; /* the learned scorer applied to the brands, NULL: none */
 } bp_result_t;
 
 #define BP_MF_SIMPLE 7   /* mask: bp_regex_simple_kind */

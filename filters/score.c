@@ -1,9 +1,10 @@
 /* score.c — lexicon scoring of one matched text: overlap resolution, negation, intensifiers,
  * softeners, CAPS and "!!!", urgent categories, and each brand's own sentiment from the terms
- * nearest to it. */
+ * nearest to it, joined with the learned scorer's part (learned.c) when a model is loaded. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "learned.h"
 #include "ruleset.h"
 #include "utf8.h"
 
@@ -136,7 +137,7 @@ static bp_brand_score_t *score_brand(bp_engine_t *e, int brand, int hit)
             return &res->bs[i];
     if (res->nbs == e->r->nbrands)
         return NULL;
-    res->bs[res->nbs] = (bp_brand_score_t){brand, 0, hit};
+    res->bs[res->nbs] = (bp_brand_score_t){.brand = brand, .score = 0, .first_hit = hit};
     return &res->bs[res->nbs++];
 }
 
@@ -275,6 +276,18 @@ int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang
     for (size_t i = 0; i < res->nhits; i++)
         if (is_sentiment(BP_MF_KIND(e->mf[h[i].m])) && !(h[i].flags & BP_HF_DROPPED))
             score_assign(e, i);
+    /* the learned scorer: each brand's lexicon score plus the model's part (learned.h) */
+    res->model = NULL;
+    for (size_t bi = 0; bi < res->nbs; bi++) {
+        res->bs[bi].lex = res->bs[bi].score;
+        res->bs[bi].learned = 0;
+        res->bs[bi].neutral = 0;
+    }
+    if (res->nbs && r->nmodels) {
+        res->model = bp_learned_pick(e, lang);
+        if (res->model && bp_learned_apply(e, res->model) < 0)
+            return -1;
+    }
     res->judge_score = res->score;
     for (size_t bi = 0; bi < res->nbs; bi++)
         if (bi == 0 || res->bs[bi].score < res->judge_score)

@@ -9,15 +9,18 @@ It runs the real filter in file mode (bin/bp-filter --rules DIR --input - --outp
                                                  airline per tweet; no split in the file, so a
                                                  fixed hash of the tweet id puts 30% in "test".
 The data is read from --data (default: ../shared/data relative to the repository) and never copied.
-Tune on --split train only; report --split test.  Standard library only.
+Tune on --split train only; report --split test.  --no-model measures the rules without their
+learned scorers (rules/model/), for the before/after figures.  Standard library only.
 """
 
 import argparse
 import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
 
@@ -192,7 +195,24 @@ def main():
     ap.add_argument("--errors", type=int, default=0, metavar="N",
                     help="print the first N missed/extra brands and sentiment errors")
     ap.add_argument("--dump", metavar="FILE", help="write every judged pair as JSONL")
+    ap.add_argument("--no-model", action="store_true",
+                    help="leave out the learned scorers (the rules directory without model/)")
     a = ap.parse_args()
+    tmp = None
+    if a.no_model:
+        tmp = tempfile.mkdtemp(prefix="eval-quality-")
+        for name in os.listdir(a.rules):
+            if name != "model":
+                os.symlink(os.path.abspath(os.path.join(a.rules, name)), os.path.join(tmp, name))
+        a.rules = tmp
+    try:
+        return run(a, ap)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp)
+
+
+def run(a, ap):
     if not os.access(a.bin, os.X_OK):
         ap.error("%s is not built (run make)" % a.bin)
     if not os.path.isdir(a.data):

@@ -1,0 +1,726 @@
+/* learned.c — the learned sentiment scorer: model files (rules/model/) loaded into a hash table
+ * of feature strings, feature extraction from a brand's window of the normalized text (stems,
+ * stem bigrams, negated stems, emoticons), and the combination with each brand's lexicon score. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learned.h"
+#include "ruleset.h"
+#include "utf8.h"
+#include "yamltree.h"
+
+static const char *const model_keys[] = {"model", "language", "stem", "scope", "blend", "bias",
+                                         "neutral_band", "features", "about", NULL};
+
+void bp_learned_opts_default(bp_learned_opts_t *o)
+{
+    o->stem = 5;
+    o->scope = BP_LS_TEXT;
+}
+
+static const char *const scope_names[] = {"text", "sentence", "clause"};
+
+int bp_learned_scope_parse(const char *s, bp_learned_scope_t *out)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, scope_names[i]) == 0) {
+            *out = (bp_learned_scope_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *bp_learned_scope_name(bp_learned_scope_t s)
+{
+    return (unsigned)s < 3 ? scope_names[s] : "?";
+}
+
+/* ---- the table ---- */
+
+static uint64_t learned_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+double bp_learned_weight(const bp_learned_t *m, const char *f, size_t len, int *found)
+{
+    if (found)
+        *found = 0;
+    if (!m->cap)
+        return 0;
+    uint64_t h = learned_hash(f, len), b = (h >> 40) & m->bits_mask;
+    if (!(m->bits[b >> 6] >> (b & 63) & 1))
+        return 0;
+    for (size_t at = (size_t)h & (m->cap - 1);; at = (at + 1) & (m->cap - 1)) {
+        const bp_learned_ent_t *x = &m->tab[at];
+        if (!x->hash)
+            return 0;
+        if (x->hash == h && (x->offlen & 255) == len &&
+            memcmp(m->pool + (x->offlen >> 8), f, len) == 0) {
+            if (found)
+                *found = 1;
+            return x->weight;
+        }
+    }
+}
+
+/* Adds f (len < 256 bytes; the pool below 16 MiB) with weight w; returns 0, or 1 if f is
+ * there already. */
+static int learned_put(bp_learned_t *m, const char *f, size_t len, double w)
+{
+    uint64_t h = learned_hash(f, len);
+    size_t at = (size_t)h & (m->cap - 1);
+    while (m->tab[at].hash) {
+        const bp_learned_ent_t *x = &m->tab[at];
+        if (x->hash == h && (x->offlen & 255) == len &&
+            memcmp(m->pool + (x->offlen >> 8), f, len) == 0)
+            return 1;
+        at = (at + 1) & (m->cap - 1);
+    }
+    uint64_t b = (h >> 40) & m->bits_mask;
+    m->bits[b >> 6] |= (uint64_t)1 << (b & 63);
+    memcpy(m->pool + m->pool_len, f, len);
+    m->pool[m->pool_len + len] = 0;
+    m->tab[at] = (bp_learned_ent_t){h, (uint32_t)(m->pool_len << 8 | len), (float)w};
+    m->pool_len += len + 1;
+    m->n++;
+    return 0;
+}
+
+/* ---- loading ---- */
+
+static void learned_free(bp_learned_t *m)
+{
+    free(m->language);
+    free(m->pool);
+    free(m->tab);
+    free(m->bits);
+}
+
+void bp_learned_free_all(bp_rules_t *r)
+{
+    for (size_t i = 0; i < r->nmodels; i++)
+        learned_free(&r->models[i]);
+    free(r->models);
+    r->models = NULL;
+    r->nmodels = 0;
+}
+
+static int lang_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 8)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || *s == '-'))
+            return 0;
+    return 1;
+}
+
+/* A feature string as extraction writes it: not longer than BP_LEARNED_MAX_FEAT, no control
+ * characters, unchanged by normalization (what the engine reads is normalized). */
+static int learned_feature_ok(const bp_rules_t *r, bp_norm_t *nb, const bp_ynode_t *k,
+                              bp_buf_t *errors)
+{
+    const char *f = k->value;
+    if (k->len == 0 || strlen(f) != k->len)
+        return bp_rules_err(errors, k, "model", "features", "empty feature or NUL in it");
+    if (k->len >= BP_LEARNED_MAX_FEAT)
+        return bp_rules_err(errors, k, "model", "features", "'%s' is longer than %d bytes", f,
+                            BP_LEARNED_MAX_FEAT - 1);
+    if (bp_utf8_check(f, k->len) != k->len)
+        return bp_rules_err(errors, k, "model", "features", "not valid UTF-8");
+    for (size_t i = 0; i < k->len; i++)
+        if ((unsigned char)f[i] < 0x20)
+            return bp_rules_err(errors, k, "model", "features",
+                                "'%s' contains a control character", f);
+    if (bp_normalize(nb, f, k->len, &r->nopts) < 0)
+        return bp_rules_err(errors, k, "model", "features", "out of memory");
+    if (nb->len == k->len && memcmp(nb->text, f, k->len) == 0)
+        return 0;
+    return bp_rules_err(errors, k, "model", "features",
+                        "'%s' is not in normalized form (the engine would read '%s')", f,
+                        nb->text);
+}
+
+int bp_learned_load(bp_rules_t *r, const bp_ynode_t *root, const char *file, bp_buf_t *errors)
+{
+    bp_learned_t m = {0};
+    int rc = 0;
+    bp_learned_opts_default(&m.opts);
+    m.blend = 1;
+    m.file = file;
+    if (bp_rules_type(root, BP_Y_MAP, "model", "", errors) < 0)
+        return -1;
+    if (bp_rules_keys(root, model_keys, "model", "", errors) < 0)
+        rc = -1;
+    const bp_ynode_t *n = bp_yaml_get(root, "model");
+    const char *s;
+    if (!n) {
+        bp_rules_err(errors, root, "model", "",
+                     "missing key 'model' (a model file starts with 'model: sentiment')");
+        return -1;
+    }
+    if (!(s = bp_rules_str(n, "model", "model", errors)))
+        return -1;
+    if (strcmp(s, "sentiment") != 0)
+        return bp_rules_err(errors, n, "model", "model",
+                            "unknown model kind '%s' (expected 'sentiment')", s);
+    n = bp_yaml_get(root, "language");
+    if (!n)
+        return bp_rules_err(errors, root, "model", "", "missing key 'language'");
+    if (!(s = bp_rules_str(n, "model", "language", errors)))
+        return -1;
+    if (!lang_ok(s))
+        return bp_rules_err(errors, n, "model", "language",
+                            "'%s' is not a language code (2-8 lowercase letters)", s);
+    for (size_t i = 0; i < r->nmodels; i++)
+        if (strcmp(r->models[i].language, s) == 0)
+            return bp_rules_err(errors, n, "model", "language",
+                                "a model for '%s' is already loaded from %s", s,
+                                r->models[i].file);
+    m.language = strdup(s);
+    if (!m.language)
+        return bp_rules_err(errors, n, "model", "", "out of memory");
+    long long v;
+    if ((n = bp_yaml_get(root, "stem"))) {
+        if (bp_rules_int(n, "model", "stem", 3, BP_LEARNED_MAX_STEM, &v, errors) < 0)
+            rc = -1;
+        else
+            m.opts.stem = (int)v;
+    }
+    if ((n = bp_yaml_get(root, "scope"))) {
+        if (!(s = bp_rules_str(n, "model", "scope", errors)))
+            rc = -1;
+        else if (bp_learned_scope_parse(s, &m.opts.scope) < 0)
+            rc = bp_rules_err(errors, n, "model", "scope",
+                              "'%s' is not one of text, sentence, clause", s);
+    }
+    if ((n = bp_yaml_get(root, "blend")) && bp_rules_num(n, "model", "blend", 0, 10, &m.blend,
+                                                         errors) < 0)
+        rc = -1;
+    if ((n = bp_yaml_get(root, "bias")) && bp_rules_num(n, "model", "bias", -10, 10, &m.bias,
+                                                        errors) < 0)
+        rc = -1;
+    if ((n = bp_yaml_get(root, "about")) && !bp_rules_str(n, "model", "about", errors))
+        rc = -1;
+    if ((n = bp_yaml_get(root, "neutral_band"))) {
+        if (bp_rules_type(n, BP_Y_SEQ, "model", "neutral_band", errors) < 0) {
+            rc = -1;
+        } else if (n->n != 2) {
+            rc = bp_rules_err(errors, n, "model", "neutral_band",
+                              "expected two numbers [low, high], got %zu items", n->n);
+        } else if (bp_rules_num(n->items[0], "model", "neutral_band[0]", -10, 0, &m.band_lo,
+                                errors) < 0 ||
+                   bp_rules_num(n->items[1], "model", "neutral_band[1]", 0, 10, &m.band_hi,
+                                errors) < 0) {
+            rc = -1;
+        }
+    }
+    n = bp_yaml_get(root, "features");
+    if (!n) {
+        rc = bp_rules_err(errors, root, "model", "", "missing key 'features'");
+    } else if (bp_rules_type(n, BP_Y_SEQ, "model", "features", errors) < 0) {
+        /* a list of one-entry mappings, `- "не работ": -0.41`, not one big mapping: the YAML
+         * reader's duplicate-key check is quadratic in a mapping's size; duplicates are
+         * found here, through the table */
+        rc = -1;
+    } else if (n->n > BP_LEARNED_MAX_FEATURES) {
+        rc = bp_rules_err(errors, n, "model", "features", "%zu features (at most %d)", n->n,
+                          BP_LEARNED_MAX_FEATURES);
+    } else {
+        size_t bytes = 0;
+        for (size_t i = 0; i < n->n; i++)
+            if (n->items[i]->type == BP_Y_MAP && n->items[i]->n == 1)
+                bytes += n->items[i]->keys[0]->len + 1;
+        m.cap = 16;
+        while (m.cap < n->n * 2 + 2)
+            m.cap *= 2;
+        m.tab = calloc(m.cap, sizeof *m.tab);
+        m.bits_mask = (uint64_t)m.cap * 8 - 1; /* 16+ bits per feature, at least 128 */
+        m.bits = calloc(m.cap / 8, sizeof *m.bits);
+        if (bytes >= ((size_t)1 << 24)) {
+            learned_free(&m);
+            return bp_rules_err(errors, n, "model", "features", "more than 16 MiB of features");
+        }
+        m.pool = malloc(bytes + 1);
+        if (!m.tab || !m.pool || !m.bits) {
+            learned_free(&m);
+            return bp_rules_err(errors, n, "model", "features", "out of memory");
+        }
+        bp_norm_t nb; /* one normalizer for every key: its buffers are reused */
+        bp_norm_init(&nb);
+        for (size_t i = 0; i < n->n; i++) {
+            const bp_ynode_t *it = n->items[i];
+            char what[BP_LEARNED_MAX_FEAT + 32];
+            if (it->type != BP_Y_MAP || it->n != 1) {
+                snprintf(what, sizeof what, "features[%zu]", i);
+                rc = bp_rules_err(errors, it, "model", what,
+                                  "expected one `\"feature\": weight` entry, got %s",
+                                  it->type == BP_Y_MAP ? "several" : bp_yaml_type_name(it->type));
+                continue;
+            }
+            const bp_ynode_t *k = it->keys[0], *val = it->items[0];
+            double w;
+            snprintf(what, sizeof what, "features.'%.*s'", BP_LEARNED_MAX_FEAT,
+                     k->value);
+            if (learned_feature_ok(r, &nb, k, errors) < 0 ||
+                bp_rules_num(val, "model", what, -10, 10, &w, errors) < 0) {
+                rc = -1;
+                continue;
+            }
+            if (learned_put(&m, k->value, k->len, w) == 1) {
+                int first = 0; /* where it was written first (an error: a search is fine) */
+                for (size_t j = 0; j < i && !first; j++)
+                    if (n->items[j]->type == BP_Y_MAP && n->items[j]->n == 1 &&
+                        n->items[j]->keys[0]->len == k->len &&
+                        memcmp(n->items[j]->keys[0]->value, k->value, k->len) == 0)
+                        first = n->items[j]->keys[0]->line;
+                rc = bp_rules_err(errors, k, "model", "features",
+                                  "duplicate feature '%s' (first at line %d)", k->value, first);
+            }
+        }
+        bp_norm_free(&nb);
+    }
+    if (m.band_lo > m.band_hi)
+        rc = bp_rules_err(errors, bp_yaml_get(root, "neutral_band"), "model", "neutral_band",
+                          "low is above high");
+    if (rc < 0) {
+        learned_free(&m);
+        return -1;
+    }
+    bp_learned_t *nm = realloc(r->models, (r->nmodels + 1) * sizeof *nm);
+    if (!nm) {
+        learned_free(&m);
+        return bp_rules_err(errors, root, "model", "", "out of memory");
+    }
+    r->models = nm;
+    r->models[r->nmodels++] = m;
+    return 0;
+}
+
+/* ---- picking the model ---- */
+
+const bp_learned_t *bp_learned_pick(const bp_engine_t *e, const char *lang)
+{
+    const bp_rules_t *r = e->r;
+    if (!r->nmodels)
+        return NULL;
+    if (!lang || !*lang) {
+        /* the script of most letters: Cyrillic (lead bytes D0..D3, 2-byte letters) or not */
+        size_t cyr = 0, lat = 0;
+        const unsigned char *t = (const unsigned char *)e->norm.text;
+        for (size_t i = 0; i < e->norm.len; i++) {
+            if (t[i] >= 0xD0 && t[i] <= 0xD3)
+                cyr++;
+            else if (t[i] >= 'a' && t[i] <= 'z')
+                lat++;
+        }
+        lang = cyr > lat ? "ru" : "en";
+    }
+    for (size_t i = 0; i < r->nmodels; i++)
+        if (strcmp(r->models[i].language, lang) == 0)
+            return &r->models[i];
+    return NULL;
+}
+
+/* ---- features ---- */
+
+typedef struct lw_tok {
+    const char *s; /* the token's bytes (into the text, or a literal) */
+    uint32_t len;
+    int sentence;
+    unsigned char neg;     /* within two words after a negator (same clause) */
+    unsigned char special; /* <b>, <o>, @, <n>: no unigram of its own */
+    int hit;               /* brand tokens: the hit (consecutive words of one hit are one token) */
+} lw_tok_t;
+
+static int is_brand_kind(bp_mkind_t k) { return k <= BP_MK_HANDLE; }
+
+static int hit_valid(const bp_hit_t *h)
+{
+    return !(h->flags & (BP_HF_DROPPED | BP_HF_EXCLUDED | BP_HF_NONEAR));
+}
+
+/* Emits a + " " + b (b may be NULL) with an optional one-byte prefix; skips what is too long. */
+static size_t lw_emit(bp_learned_cb cb, void *ctx, char pre, const char *a, size_t an,
+                      const char *b, size_t bn)
+{
+    char f[BP_LEARNED_MAX_FEAT];
+    size_t n = 0;
+    if ((pre ? 1 : 0) + an + (b ? bn + 1 : 0) >= sizeof f)
+        return 0;
+    if (pre)
+        f[n++] = pre;
+    memcpy(f + n, a, an);
+    n += an;
+    if (b) {
+        f[n++] = ' ';
+        memcpy(f + n, b, bn);
+        n += bn;
+    }
+    cb(ctx, f, n);
+    return 1;
+}
+
+/* 1 if the word starting at byte ws lies inside a URL: its whitespace-delimited chunk (up to
+ * 256 bytes back) has "://" or starts with "www.". */
+static int lw_in_url(const char *t, size_t len, size_t ws)
+{
+    size_t a = ws;
+    while (a > 0 && ws - a < 256 && t[a - 1] != ' ' && t[a - 1] != '\n' && t[a - 1] != '\t')
+        a--;
+    size_t b = ws;
+    while (b < len && b - a < 512 && t[b] != ' ' && t[b] != '\n' && t[b] != '\t')
+        b++;
+    if (b - a >= 4 && memcmp(t + a, "www.", 4) == 0)
+        return 1;
+    for (size_t i = a; i + 3 <= b; i++)
+        if (t[i] == ':' && t[i + 1] == '/' && t[i + 2] == '/')
+            return 1;
+    return 0;
+}
+
+/* Emoticons and marks in t[a..b): ":)" for a smile (a run of 2+ ')' or an unopened ')'), ":("
+ * for a frown (a run of 2+ '(' or an unclosed '('), ":!" and ":?" once each, ":" + the
+ * character for pictographs (each at most 4 times). */
+static size_t lw_marks(const char *t, size_t a, size_t b, bp_learned_cb cb, void *ctx)
+{
+    size_t n = 0, i = a;
+    int open = 0, smiles = 0, frowns = 0, excl = 0, quest = 0, pics = 0;
+    while (i < b) {
+        unsigned char c = (unsigned char)t[i];
+        if (c == '(' || c == ')') {
+            size_t run = 0;
+            while (i < b && t[i] == (char)c) {
+                run++;
+                i++;
+            }
+            if (c == '(') {
+                if (run >= 2)
+                    frowns++;
+                else
+                    open++;
+            } else {
+                int closes = open > 0;
+                if (closes)
+                    open--;
+                if (run >= 2 || !closes)
+                    smiles++;
+            }
+            continue;
+        }
+        if (c == '!')
+            excl = 1;
+        else if (c == '?')
+            quest = 1;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t s = i;
+        uint32_t cp = bp_utf8_decode(t, b, &i);
+        if (i == s)
+            i++;
+        if (((cp >= 0x1F300 && cp <= 0x1FAFF) || (cp >= 0x2600 && cp <= 0x27BF)) && pics < 4) {
+            pics++;
+            n += lw_emit(cb, ctx, ':', t + s, i - s, NULL, 0);
+        }
+    }
+    frowns += open;
+    for (int k = 0; k < smiles && k < 4; k++)
+        n += lw_emit(cb, ctx, 0, ":)", 2, NULL, 0);
+    for (int k = 0; k < frowns && k < 4; k++)
+        n += lw_emit(cb, ctx, 0, ":(", 2, NULL, 0);
+    if (excl)
+        n += lw_emit(cb, ctx, 0, ":!", 2, NULL, 0);
+    if (quest)
+        n += lw_emit(cb, ctx, 0, ":?", 2, NULL, 0);
+    return n;
+}
+
+size_t bp_learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int brand,
+                           bp_learned_cb cb, void *ctx)
+{
+    const bp_rules_t *r = e->r;
+    const bp_result_t *res = &e->res;
+    const bp_hit_t *h = res->hits;
+    const char *t = e->norm.text;
+    size_t len = e->norm.len;
+    if (!e->nwords)
+        return lw_marks(t, 0, len, cb, ctx);
+    /* the window: the sentences/clauses of the brand's hits, or every word */
+    int lo = 1 << 30, hi = -1, first_w = -1;
+    for (size_t i = 0; i < res->nhits; i++) {
+        if (!is_brand_kind(BP_MF_KIND(e->mf[h[i].m])) || !hit_valid(&h[i]) ||
+            r->m[h[i].m].owner != brand)
+            continue;
+        int key = o->scope == BP_LS_CLAUSE ? h[i].clause : h[i].sentence;
+        if (key < lo)
+            lo = key;
+        if (key > hi)
+            hi = key;
+        if (first_w < 0)
+            first_w = h[i].w0;
+    }
+    size_t w0 = 0, w1 = e->nwords; /* [w0, w1) */
+    if (o->scope != BP_LS_TEXT && hi >= 0) {
+        while (w0 < e->nwords &&
+               (o->scope == BP_LS_CLAUSE ? e->words[w0].clause : e->words[w0].sentence) < lo)
+            w0++;
+        w1 = w0;
+        while (w1 < e->nwords &&
+               (o->scope == BP_LS_CLAUSE ? e->words[w1].clause : e->words[w1].sentence) <= hi)
+            w1++;
+    }
+    if (w1 - w0 > BP_LEARNED_MAX_WORDS) {
+        size_t c = first_w > 0 ? (size_t)first_w : 0;
+        size_t s = c > w0 + BP_LEARNED_MAX_WORDS / 2 ? c - BP_LEARNED_MAX_WORDS / 2 : w0;
+        if (s + BP_LEARNED_MAX_WORDS > w1)
+            s = w1 - BP_LEARNED_MAX_WORDS;
+        w0 = s;
+        w1 = s + BP_LEARNED_MAX_WORDS;
+    }
+    if (w0 >= w1)
+        return 0;
+    /* per word of the window: brand hit (>= 0) and negation */
+    int bw[BP_LEARNED_MAX_WORDS];
+    unsigned char neg[BP_LEARNED_MAX_WORDS];
+    for (size_t k = 0; k < w1 - w0; k++) {
+        bw[k] = -1;
+        neg[k] = 0;
+    }
+    for (size_t i = 0; i < res->nhits; i++) {
+        bp_mkind_t k = BP_MF_KIND(e->mf[h[i].m]);
+        if (is_brand_kind(k) && hit_valid(&h[i])) {
+            for (int w = h[i].w0; w <= h[i].w1; w++)
+                if (w >= (int)w0 && w < (int)w1 && bw[w - (int)w0] < 0)
+                    bw[w - (int)w0] = (int)i;
+        } else if (k == BP_MK_NEGATOR && !(h[i].flags & BP_HF_DROPPED)) {
+            for (int w = h[i].w1 + 1; w <= h[i].w1 + BP_NEG_WINDOW; w++)
+                if (w >= (int)w0 && w < (int)w1 && e->words[w].clause == h[i].clause)
+                    neg[w - (int)w0] = 1;
+        }
+    }
+    lw_tok_t tok[BP_LEARNED_MAX_WORDS];
+    size_t nt = 0;
+    int url = 0;
+    size_t url_end = 0;
+    for (size_t w = w0; w < w1; w++) {
+        const bp_word_t *wd = &e->words[w];
+        if (url && wd->s < url_end)
+            continue;
+        url = 0;
+        if (wd->e + 3 <= len && t[wd->e] == ':' && t[wd->e + 1] == '/' && t[wd->e + 2] == '/') {
+            url = 1; /* "http://...": every word up to the next space */
+        } else if (wd->e - wd->s == 3 && memcmp(t + wd->s, "www", 3) == 0 && wd->e < len &&
+                   t[wd->e] == '.') {
+            url = 1;
+        } else if (w == w0 && lw_in_url(t, len, wd->s)) {
+            url = 1;
+        }
+        if (url) {
+            url_end = wd->s;
+            while (url_end < len && t[url_end] != ' ' && t[url_end] != '\n' && t[url_end] != '\t')
+                url_end++;
+            continue;
+        }
+        lw_tok_t k = {t + wd->s, wd->e - wd->s, wd->sentence, neg[w - w0], 0, -1};
+        int hb = bw[w - w0];
+        if (hb >= 0) {
+            int own = r->m[h[hb].m].owner == brand;
+            if (nt && tok[nt - 1].hit == hb)
+                continue; /* the same hit's next word */
+            k.s = own ? "<b>" : "<o>";
+            k.len = 3;
+            k.special = 1;
+            k.hit = hb;
+        } else if (wd->s > 0 && t[wd->s - 1] == '@') {
+            k.s = "@";
+            k.len = 1;
+            k.special = 1;
+        } else {
+            size_t i = wd->s, letters = 0;
+            while (i < wd->e && t[i] >= '0' && t[i] <= '9')
+                i++;
+            int number = i == wd->e;
+            i = wd->s;
+            while (i < wd->e && letters < (size_t)o->stem) {
+                if ((unsigned char)t[i] < 0x80)
+                    i++;
+                else
+                    bp_utf8_decode(t, wd->e, &i);
+                letters++;
+            }
+            if (number) {
+                k.s = "<n>";
+                k.len = 3;
+                k.special = 1;
+            } else {
+                k.len = (uint32_t)(i - wd->s);
+            }
+        }
+        tok[nt++] = k;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (!tok[i].special) {
+            n += lw_emit(cb, ctx, 0, tok[i].s, tok[i].len, NULL, 0);
+            if (tok[i].neg)
+                n += lw_emit(cb, ctx, '!', tok[i].s, tok[i].len, NULL, 0);
+        }
+        if (i && tok[i - 1].sentence == tok[i].sentence &&
+            !(tok[i - 1].special && tok[i].special))
+            n += lw_emit(cb, ctx, 0, tok[i - 1].s, tok[i - 1].len, tok[i].s, tok[i].len);
+    }
+    /* marks: from the window's first word to the word after its last (a smiley follows the
+     * words it belongs to) */
+    size_t a = o->scope == BP_LS_TEXT ? 0 : e->words[w0].s;
+    size_t b = (o->scope == BP_LS_TEXT || w1 >= e->nwords) ? len : e->words[w1].s;
+    n += lw_marks(t, a, b, cb, ctx);
+    return n;
+}
+
+/* ---- scoring ---- */
+
+typedef struct lw_sum {
+    const bp_learned_t *m;
+    double sum;
+} lw_sum_t;
+
+static void lw_add(void *ctx, const char *f, size_t len)
+{
+    lw_sum_t *s = ctx;
+    s->sum += bp_learned_weight(s->m, f, len, NULL);
+}
+
+int bp_learned_apply(bp_engine_t *e, const bp_learned_t *m)
+{
+    bp_result_t *res = &e->res;
+    for (size_t i = 0; i < res->nbs; i++) {
+        bp_brand_score_t *bs = &res->bs[i];
+        lw_sum_t s = {m, 0};
+        bp_learned_features(e, &m->opts, bs->brand, lw_add, &s);
+        bs->lex = bs->score;
+        bs->learned = m->blend * (m->bias + s.sum);
+        double c = bs->lex + bs->learned;
+        bs->neutral = c > m->band_lo && c < m->band_hi;
+        bs->score = bs->neutral ? 0 : c;
+    }
+    return 0;
+}
+
+/* ---- explain ---- */
+
+#define LX_MAX 256
+typedef struct lx_item {
+    char f[BP_LEARNED_MAX_FEAT];
+    double w;
+    int count;
+} lx_item_t;
+typedef struct lx_ctx {
+    const bp_learned_t *m;
+    lx_item_t *it;
+    size_t n, unknown, more;
+} lx_ctx_t;
+
+static void lx_add(void *ctx, const char *f, size_t len)
+{
+    lx_ctx_t *x = ctx;
+    int found;
+    double w = bp_learned_weight(x->m, f, len, &found);
+    if (!found) {
+        x->unknown++;
+        return;
+    }
+    for (size_t i = 0; i < x->n; i++)
+        if (strlen(x->it[i].f) == len && memcmp(x->it[i].f, f, len) == 0) {
+            x->it[i].count++;
+            return;
+        }
+    if (x->n == LX_MAX) {
+        x->more++;
+        return;
+    }
+    memcpy(x->it[x->n].f, f, len);
+    x->it[x->n].f[len] = 0;
+    x->it[x->n].w = w;
+    x->it[x->n].count = 1;
+    x->n++;
+}
+
+static int lx_cmp(const void *a, const void *b)
+{
+    const lx_item_t *x = a, *y = b;
+    double ax = fabs(x->w * x->count), ay = fabs(y->w * y->count);
+    return ax < ay ? 1 : ax > ay ? -1 : strcmp(x->f, y->f);
+}
+
+static void lx_num(bp_buf_t *out, double v)
+{
+    double r = round(v * 1000) / 1000;
+    if (r == 0)
+        r = 0;
+    bp_buf_printf(out, "%g", r);
+}
+
+void bp_learned_explain(const bp_engine_t *e, const bp_learned_t *m, size_t bi, bp_buf_t *out)
+{
+    const bp_brand_score_t *bs = &e->res.bs[bi];
+    static _Thread_local lx_item_t items[LX_MAX];
+    lx_ctx_t x = {m, items, 0, 0, 0};
+    size_t nf = bp_learned_features(e, &m->opts, bs->brand, lx_add, &x);
+    qsort(items, x.n, sizeof *items, lx_cmp);
+    const char *base = strrchr(m->file, '/');
+    bp_buf_printf(out, "  learned for %s (%s, %s, scope %s, stem %d): %zu features, %zu known\n",
+                  e->r->brands[bs->brand].id, base ? base + 1 : m->file, m->language,
+                  bp_learned_scope_name(m->opts.scope), m->opts.stem, nf, nf - x.unknown);
+    size_t show = x.n < 8 ? x.n : 8;
+    double rest = 0;
+    for (size_t i = 0; i < x.n; i++) {
+        if (i >= show) {
+            rest += items[i].w * items[i].count;
+            continue;
+        }
+        bp_buf_printf(out, "    learned \u00ab%s\u00bb: ", items[i].f);
+        lx_num(out, items[i].w);
+        if (items[i].count > 1)
+            bp_buf_printf(out, " x %d", items[i].count);
+        bp_buf_putc(out, '\n');
+    }
+    if (x.n > show) {
+        bp_buf_printf(out, "    (%zu more: ", x.n - show);
+        lx_num(out, rest);
+        bp_buf_puts(out, ")\n");
+    }
+    double sum = bs->learned;
+    bp_buf_puts(out, "    learned sum = bias ");
+    lx_num(out, m->bias);
+    bp_buf_puts(out, " + features ");
+    lx_num(out, m->blend ? sum / m->blend - m->bias : 0);
+    bp_buf_puts(out, ", x blend ");
+    lx_num(out, m->blend);
+    bp_buf_puts(out, " = ");
+    lx_num(out, sum);
+    bp_buf_printf(out, "\n    %s = lexicon ", e->r->brands[bs->brand].id);
+    lx_num(out, bs->lex);
+    bp_buf_puts(out, " + learned ");
+    lx_num(out, sum);
+    bp_buf_puts(out, " = ");
+    lx_num(out, bs->lex + sum);
+    if (bs->neutral) {
+        bp_buf_puts(out, ", inside the neutral band (");
+        lx_num(out, m->band_lo);
+        bp_buf_puts(out, ", ");
+        lx_num(out, m->band_hi);
+        bp_buf_puts(out, "): 0");
+    }
+    bp_buf_putc(out, '\n');
+}

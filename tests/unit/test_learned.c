@@ -1,0 +1,287 @@
+/* test_learned.c — the learned sentiment scorer: feature extraction (exact features, negation,
+ * folding reaching the features), model files (good and broken), the arithmetic of the
+ * combined brand score, and its lines in explain. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "learned.h"
+#include "ruleset.h"
+#include "test.h"
+
+#define GOOD "tests/data/learned/rules"
+
+static bp_rules_t *R;
+static bp_engine_t *E;
+
+static void join_cb(void *ctx, const char *f, size_t len)
+{
+    bp_buf_t *b = ctx;
+    if (b->len)
+        bp_buf_putc(b, '|');
+    bp_buf_append(b, f, len);
+}
+
+static int brand_index(const char *id)
+{
+    for (size_t i = 0; i < R->nbrands; i++)
+        if (strcmp(R->brands[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The features of brand id in text, joined by '|', into out (reset first). */
+static void features_of(const char *text, const char *id, const bp_learned_opts_t *o,
+                        bp_buf_t *out)
+{
+    bp_buf_reset(out);
+    CHECK_INT(bp_engine_run(E, text, strlen(text), "ru", 0, NULL, NULL), 0);
+    bp_learned_features(E, o, brand_index(id), join_cb, out);
+    bp_buf_putc(out, 0);
+}
+
+static const bp_brand_score_t *bscore(const char *id)
+{
+    for (size_t i = 0; i < E->res.nbs; i++)
+        if (E->res.bs[i].brand == brand_index(id))
+            return &E->res.bs[i];
+    return NULL;
+}
+
+TEST(exact_features)
+{
+    bp_learned_opts_t o = {5, BP_LS_TEXT};
+    bp_buf_t b = BP_BUF_INIT(1 << 16);
+    features_of("Сбербанк опять не работает((", "sberbank", &o, &b);
+    CHECK_STR(b.data, "опять|<b> опять|не|опять не|работ|!работ|не работ|:(");
+    /* stem length, a number, a handle, a link skipped, a smile after the last word */
+    o.stem = 3;
+    features_of("@vasya Сбербанк 2014 http://t.co/AbC молодец)))", "sberbank", &o, &b);
+    CHECK_STR(b.data, "мол|:)"); /* special pairs make no bigram; the link's dot ends a
+                                    * sentence, so «2014 ... молодец» is no bigram either */
+    /* a parenthesis is not a frown; "!" and "?" once */
+    o.stem = 5;
+    features_of("Сбербанк (офис) работает! Правда? Да!", "sberbank", &o, &b);
+    CHECK_STR(b.data, "офис|<b> офис|работ|офис работ|правд|да|:!|:?");
+    bp_buf_free(&b);
+}
+
+TEST(negation_window)
+{
+    bp_learned_opts_t o = {5, BP_LS_TEXT};
+    bp_buf_t b = BP_BUF_INIT(1 << 16);
+    /* two words after «нет» are negated, not three; a clause boundary stops it */
+    features_of("Сбербанк нет больше денег совсем", "sberbank", &o, &b);
+    CHECK(strstr(b.data, "|!больш|") != NULL);
+    CHECK(strstr(b.data, "|!денег|") != NULL);
+    CHECK(strstr(b.data, "!совсе") == NULL);
+    features_of("Сбербанк не, работает", "sberbank", &o, &b);
+    CHECK(strstr(b.data, "!работ") == NULL);
+    bp_buf_free(&b);
+}
+
+TEST(folding_reaches_features)
+{
+    bp_learned_opts_t o = {6, BP_LS_TEXT};
+    bp_buf_t a = BP_BUF_INIT(1 << 16), b = BP_BUF_INIT(1 << 16);
+    features_of("Сбербанк ужасный, НЕ РАБОТАЕТ", "sberbank", &o, &a);
+    /* Latin look-alikes (p, a, o, e), a decomposed й (и + U+0306), ё, a zero-width space,
+     * letters repeated for emphasis */
+    features_of("Сбербанк ужасны\xd0\xb8\xcc\x86, НЕ PAБOTAEТ\xe2\x80\x8b", "sberbank", &o, &b);
+    CHECK_STR(b.data, a.data);
+    features_of("Сбербанк ужаааасный, не работает", "sberbank", &o, &b);
+    CHECK_STR(b.data, a.data);
+    CHECK(strstr(a.data, "ужасны|") != NULL);
+    CHECK(strstr(a.data, "не работа") != NULL);
+    bp_buf_free(&a);
+    bp_buf_free(&b);
+}
+
+TEST(per_brand_windows)
+{
+    bp_learned_opts_t o = {5, BP_LS_SENTENCE};
+    bp_buf_t b = BP_BUF_INIT(1 << 16);
+    features_of("МТС молодец. Сбербанк не работает", "mts", &o, &b);
+    CHECK_STR(b.data, "молод|<b> молод");
+    bp_buf_free(&b);
+}
+
+TEST(loads_good_model)
+{
+    CHECK_INT(R->nmodels, 1);
+    const bp_learned_t *m = &R->models[0];
+    CHECK_STR(m->language, "ru");
+    CHECK_INT(m->opts.stem, 5);
+    CHECK_INT(m->opts.scope, BP_LS_SENTENCE);
+    CHECK_INT(m->n, 6);
+    int found = 0;
+    CHECK(bp_learned_weight(m, "не работ", strlen("не работ"), &found) == -1.5);
+    CHECK_INT(found, 1);
+    CHECK(bp_learned_weight(m, "не рабо", strlen("не рабо"), &found) == 0);
+    CHECK_INT(found, 0);
+}
+
+/* Writes a rules dir with one model file holding body; returns the load errors (or "" if it
+ * loaded). */
+static char dir[] = "/tmp/bp-learned-XXXXXX";
+static int made;
+
+static char *load_model_text(const char *body)
+{
+    char p[256];
+    if (!made) {
+        CHECK(mkdtemp(dir) != NULL);
+        snprintf(p, sizeof p, "%s/model", dir);
+        mkdir(p, 0700);
+        made = 1;
+    }
+    snprintf(p, sizeof p, "%s/model/m.yaml", dir);
+    FILE *f = fopen(p, "w");
+    if (!f)
+        return strdup("cannot write");
+    fputs(body, f);
+    fclose(f);
+    bp_buf_t errs = BP_BUF_INIT(1 << 16);
+    bp_rules_t *r = bp_rules_load(dir, &errs);
+    char *s = strdup(r ? "" : errs.data ? errs.data : "?");
+    bp_rules_free(r);
+    bp_buf_free(&errs);
+    return s;
+}
+
+#define HEAD "model: sentiment\nlanguage: ru\n"
+
+TEST(broken_models)
+{
+    char *e = load_model_text(HEAD "features:\n  - \"работ\": -0.5\n");
+    CHECK_STR(e, "");
+    free(e);
+    e = load_model_text(HEAD "features:\n  - \"работ\": -0.5\n  - \"плох\": minus\n");
+    CHECK(strstr(e, "model/m.yaml:5:13: model: features.'плох': expected a number") != NULL);
+    free(e);
+    e = load_model_text(HEAD "features:\n  - \"работ\": 40\n");
+    CHECK(strstr(e, "m.yaml:4:14: model: features.'работ': 40 is out of range") != NULL);
+    free(e);
+    e = load_model_text(HEAD "colour: red\nfeatures: []\n");
+    CHECK(strstr(e, "m.yaml:3:1: model: unknown key 'colour'") != NULL);
+    free(e);
+    e = load_model_text(HEAD "features:\n  - \"работ\": -0.5\n  - \"работ\": 0.5\n");
+    CHECK(strstr(e, "m.yaml:5:5: model: features: duplicate feature 'работ' (first at line 4)") !=
+          NULL);
+    free(e);
+    e = load_model_text(HEAD "features:\n  - {\"работ\": -0.5, \"плох\": -1}\n  - 0.5\n");
+    CHECK(strstr(e, "m.yaml:4:5: model: features[0]: expected one `\"feature\": weight` entry, "
+                    "got several") != NULL);
+    CHECK(strstr(e, "m.yaml:5:5: model: features[1]: expected one `\"feature\": weight` entry, "
+                    "got a scalar") != NULL);
+    free(e);
+    e = load_model_text(HEAD "features: {\"работ\": -0.5}\n");
+    CHECK(strstr(e, "m.yaml:3:11: model: features: expected a list, got a mapping") != NULL);
+    free(e);
+    e = load_model_text(HEAD "features:\n  - \"Работ\": -0.5\n");
+    CHECK(strstr(e, "m.yaml:4:5: model: features: 'Работ' is not in normalized form") != NULL);
+    free(e);
+    e = load_model_text("model: sentiment\nfeatures: []\n");
+    CHECK(strstr(e, "m.yaml:1:1: model: missing key 'language'") != NULL);
+    free(e);
+    e = load_model_text("model: lexicon\nlanguage: ru\nfeatures: []\n");
+    CHECK(strstr(e, "m.yaml:1:8: model: model: unknown model kind 'lexicon'") != NULL);
+    free(e);
+    e = load_model_text(HEAD "scope: paragraph\nfeatures: []\n");
+    CHECK(strstr(e, "m.yaml:3:8: model: scope: 'paragraph' is not one of") != NULL);
+    free(e);
+    e = load_model_text(HEAD "neutral_band: [0.5, 1]\nfeatures: []\n");
+    CHECK(strstr(e, "m.yaml:3:16: model: neutral_band[0]: 0.5 is out of range") != NULL);
+    free(e);
+    e = load_model_text(HEAD "stem: 40\nfeatures: []\n");
+    CHECK(strstr(e, "m.yaml:3:7: model: stem: 40 is out of range 3..12") != NULL);
+    free(e);
+}
+
+TEST(score_arithmetic)
+{
+    /* blend 2, bias 0.125: learned = 2 * (0.125 + sum) */
+    CHECK_INT(bp_engine_run(E, "Сбербанк ужасный", strlen("Сбербанк ужасный"), "ru", 0, NULL,
+                            NULL), 0);
+    const bp_brand_score_t *s = bscore("sberbank");
+    CHECK(s != NULL);
+    double without = s ? s->score : 0;
+    CHECK(s && s->lex == -3 && s->learned == 0.25 && !s->neutral);
+    CHECK_INT(bp_engine_run(E, "Сбербанк ужасный :)", strlen("Сбербанк ужасный :)"), "ru", 0,
+                            NULL, NULL), 0);
+    s = bscore("sberbank");
+    /* ":)" weighs 0.75: the brand's score moves by exactly blend x 0.75 */
+    CHECK(s && fabs(s->score - without - 1.5) < 1e-12);
+    CHECK(E->res.judge_score == (s ? s->score : 1));
+    /* nothing learned and no lexicon: bias alone, inside the neutral band */
+    CHECK_INT(bp_engine_run(E, "Сбербанк", strlen("Сбербанк"), "ru", 0, NULL, NULL), 0);
+    s = bscore("sberbank");
+    CHECK(s && s->score == 0 && s->neutral && s->learned == 0.25);
+    /* per brand: each from its own sentence */
+    const char *t = "МТС молодец. Сбербанк не работает";
+    CHECK_INT(bp_engine_run(E, t, strlen(t), "ru", 0, NULL, NULL), 0);
+    s = bscore("mts");
+    CHECK(s && s->score == 2 * (0.125 + 1.25));
+    s = bscore("sberbank");
+    CHECK(s && s->score == 2 * (0.125 - 0.25 - 0.5 - 1.5));
+    /* another language: no model, the lexicon alone */
+    CHECK_INT(bp_engine_run(E, t, strlen(t), "en", 0, NULL, NULL), 0);
+    s = bscore("sberbank");
+    CHECK(s && s->score == 0 && s->learned == 0 && E->res.model == NULL);
+    /* no language given: Cyrillic text picks the ru model */
+    CHECK_INT(bp_engine_run(E, t, strlen(t), NULL, 0, NULL, NULL), 0);
+    CHECK(E->res.model == &R->models[0]);
+}
+
+TEST(explain_shows_learned)
+{
+    bp_buf_t out = BP_BUF_INIT(1 << 20);
+    const char *t = "Сбербанк не работает";
+    CHECK_INT(bp_engine_explain(E, t, strlen(t), "ru", 0, NULL, &out), 0);
+    CHECK(out.data && strstr(out.data, "    learned \u00abне работ\u00bb: -1.5\n") != NULL);
+    CHECK(out.data && strstr(out.data, "    learned \u00ab!работ\u00bb: -0.5\n") != NULL);
+    CHECK(out.data && strstr(out.data, "learned sum = bias 0.125 + features -2.25, x blend 2 = "
+                                       "-4.25\n") != NULL);
+    CHECK(out.data && strstr(out.data, "    sberbank = lexicon 0 + learned -4.25 = -4.25\n"));
+    /* the learned lines sit in the score section, before the brands */
+    const char *sc = out.data ? strstr(out.data, "\nscore\n") : NULL;
+    const char *le = out.data ? strstr(out.data, "learned \u00ab") : NULL;
+    const char *br = out.data ? strstr(out.data, "\nbrands\n") : NULL;
+    CHECK(sc && le && br && sc < le && le < br);
+    CHECK(out.data && strstr(out.data, "  sberbank: -4.25 (negative)\n"));
+    bp_buf_free(&out);
+}
+
+int main(void)
+{
+    bp_buf_t errs = BP_BUF_INIT(0);
+    R = bp_rules_load(GOOD, &errs);
+    if (!R) {
+        fprintf(stderr, "cannot load %s: %s\n", GOOD, errs.data ? errs.data : "");
+        return 1;
+    }
+    bp_buf_free(&errs);
+    E = bp_engine_new(R);
+    RUN(exact_features);
+    RUN(negation_window);
+    RUN(folding_reaches_features);
+    RUN(per_brand_windows);
+    RUN(loads_good_model);
+    RUN(broken_models);
+    RUN(score_arithmetic);
+    RUN(explain_shows_learned);
+    if (made) {
+        char p[256];
+        snprintf(p, sizeof p, "%s/model/m.yaml", dir);
+        unlink(p);
+        snprintf(p, sizeof p, "%s/model", dir);
+        rmdir(p);
+        rmdir(dir);
+    }
+    bp_engine_free(E);
+    bp_rules_free(R);
+    return test_summary();
+}
