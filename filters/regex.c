@@ -245,9 +245,13 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
     }
     if (bp_buf_puts(&b, LOOKBEHIND) < 0)
         goto nomem;
-    /* the literal: the longest part's first segment (a short first word like «т» in «т банк»
-     * would wake the rule on every post); *litoff bounds where it can start in a match */
+    /* the literal: the first part's first segment when it has 5 bytes or more (it starts
+     * every match, right after a non-word character: the prefilter looks for it at word
+     * starts only and the regex runs anchored there), else the longest part's (a short first
+     * word like «т» in «т банк» would wake the rule on every post); *litoff bounds where it
+     * can start in a match */
     size_t before = 0, chosen = 0;
+    int first_chosen = 0;
     *litoff = 0;
     for (size_t i = 0; i < np; i++) {
         size_t span = 0;
@@ -262,7 +266,8 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
         plits[i] = strndup(pl.data ? pl.data : "", pl.len);
         if (!plits[i])
             goto nomem;
-        if (pl.len > l.len) {
+        if (!first_chosen && pl.len > l.len) {
+            first_chosen = i == 0 && pl.len >= 5;
             bp_buf_reset(&l);
             if (bp_buf_append(&l, pl.data, pl.len) < 0)
                 goto nomem;
@@ -880,4 +885,71 @@ int bp_regex_lits_lead(const char *src, char *const *lits, size_t nlits)
         return 0;
     size_t i = 0;
     return lead_alt(src, &i, lits, nlits, 0) && src[i] == '\0';
+}
+
+/* Whether the literal begins with a character that is surely a letter or digit (ASCII, Latin-1
+ * and Latin Extended letters, Cyrillic letters): "\b" before it then means no word character
+ * before it. */
+static int lit_starts_alnum(const char *lit)
+{
+    const unsigned char *u = (const unsigned char *)lit;
+    if (u[0] < 0x80)
+        return (u[0] >= '0' && u[0] <= '9') || ((u[0] | 0x20) >= 'a' && (u[0] | 0x20) <= 'z');
+    if (u[0] < 0xC3 || u[0] > 0xD4 || (u[1] & 0xC0) != 0x80)
+        return 0;
+    unsigned cp = (u[0] & 0x1Fu) << 6 | (u[1] & 0x3Fu);
+    if (cp <= 0x24F)
+        return cp >= 0xC0 && cp != 0xD7 && cp != 0xF7;
+    return (cp >= 0x400 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x52F);
+}
+
+/* 1 if the regex s has a '|' outside every group and class (a top-level alternation). */
+static int has_top_alt(const char *s)
+{
+    size_t j = 0;
+    while (s[j]) {
+        if (s[j] == '\\' && s[j + 1])
+            j += 2;
+        else if (s[j] == '[')
+            j = lit_skip_class(s, j);
+        else if (s[j] == '(')
+            j = lit_skip_group(s, j);
+        else if (s[j] == '|')
+            return 1;
+        else
+            j++;
+    }
+    return 0;
+}
+
+int bp_regex_lit_at_word_start(const bp_matcher_t *m, const char *lit)
+{
+    static const char *const opens[] = {LOOKBEHIND, "(?<![\\p{L}\\p{N}_@])"};
+    if (!m->src || !lit || !*lit)
+        return 0;
+    size_t ll = strlen(lit);
+    if (m->kind == BP_MK_PATTERN) {
+        /* "\b" then branches that each open with one of the pattern's literals */
+        if (strncmp(m->src, "\\b", 2) != 0 || has_top_alt(m->src + 2) ||
+            !bp_regex_lits_lead(m->src + 2, m->lits, m->nlits))
+            return 0;
+        for (size_t k = 0; k < m->nlits; k++)
+            if (!lit_starts_alnum(m->lits[k]))
+                return 0;
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++) {
+        size_t ol = strlen(opens[i]);
+        if (strncmp(m->src, opens[i], ol) == 0 && strncmp(m->src + ol, lit, ll) == 0)
+            return 1; /* the match's first word */
+    }
+    if (m->kind >= BP_MK_NEGATIVE) {
+        /* a lexicon term's later word: after a separator of one or more non-letters, which
+         * the scan counts as word starts too */
+        size_t sl = strlen(LEX_SEP);
+        for (const char *at = strstr(m->src, LEX_SEP); at; at = strstr(at + 1, LEX_SEP))
+            if (strncmp(at + sl, lit, ll) == 0)
+                return 1;
+    }
+    return 0;
 }
