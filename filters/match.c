@@ -308,9 +308,13 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
         }
     }
     for (size_t i = 0; i < e->ncand; i++) {
-        if (match_phase_has(e, e->cand[i], phase) &&
-            match_scan(e, e->cand[i], NULL, r->m[e->cand[i]].re, n->text, n->len, match_push) <
-                0)
+        const bp_matcher_t *m = &r->m[e->cand[i]];
+        if (!match_phase_has(e, e->cand[i], phase))
+            continue;
+        int absent = 0; /* a word it needs is not in the text: no match anywhere */
+        for (size_t k = 0; e->prefilter && k < m->nneed && !absent; k++)
+            absent = !match_present(e, n, m->need_idx[k]);
+        if (!absent && match_scan(e, e->cand[i], NULL, m->re, n->text, n->len, match_push) < 0)
             return -1;
     }
     return 0;

@@ -244,6 +244,9 @@ int bp_rules_compile_pattern(bp_matcher_t *m, const char *pat, char *err, size_t
     if (!m->re)
         return -1;
     m->nlits = bp_regex_literals(m->src, &m->lits);
+    /* the words it needs besides those: a match is tried only where all of them are */
+    if (m->nlits)
+        m->nneed = bp_regex_required(m->src, m->lits, m->nlits, &m->need);
     m->anchored = 0;
     return 0;
 }

@@ -320,15 +320,22 @@ char *bp_regex_from_handle(const char *handle, const bp_norm_opts_t *o, char **l
  * text), each at least 2 bytes. Returns how many (0: none could be proven) and a malloc'd
  * array of malloc'd strings in *out (caller frees both). */
 size_t bp_regex_literals(const char *src, char ***out);
+/* Other literals every match of the pattern src contains (the plain runs of 3 bytes or more
+ * of its top-level sequence, lowercased like the text), besides chosen (its prefilter
+ * literals): none when it has a top-level alternation. Returns how many (at most 8) and a
+ * malloc'd array of malloc'd strings in *out (caller frees both). */
+size_t bp_regex_required(const char *src, char *const *chosen, size_t nchosen, char ***out);
 /* The single literal of bp_regex_literals when there is exactly one of at least 3 bytes, else
  * NULL. Caller frees. */
 char *bp_regex_literal(const char *src);
 /* Copy of a user pattern with ё/Ё replaced by е (normalized text has no ё). Caller frees. */
 char *bp_regex_fix_yo(const char *src);
-/* 1 if lit, the prefilter literal of m (its own or one its match needs), matters only at a
+/* 1 if lit, a prefilter literal of m (its own or one its match needs), matters only at a
  * word start: m is a generated term or handle whose regex opens with a lookbehind refusing a
- * word character before the match, directly followed by lit's bytes. 0 when that cannot be
- * shown (patterns, literals further on in a match). */
+ * word character before the match, directly followed by lit's bytes (or, for a lexicon term,
+ * preceded by a separator of non-letters), or a pattern opening with "\b" whose every branch
+ * opens with one of its literals, all starting with a letter or digit. 0 when that cannot be
+ * shown. */
 int bp_regex_lit_at_word_start(const bp_matcher_t *m, const char *lit);
 /* Builds r's case-ending alternations (normalized). Returns 0 or -1. */
 int bp_regex_endings_init(bp_rules_t *r);

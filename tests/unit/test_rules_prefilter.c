@@ -147,6 +147,39 @@ TEST(literal_sets)
     lits_are("foo|\\w+", "");          /* one branch without a literal: none */
     lits_are("(?:abc|de)?xyz", "xyz");  /* an optional group is not required */
     lits_are("a|b", "");                /* shorter than 2 bytes */
+    /* literals leading every match beat longer ones further on (the pattern is then searched
+     * from their hits) */
+    lits_are("(?:block\\w*|froze|lock\\w*)\\W+(?:\\w+\\W+){0,2}?(?:account|money)",
+             "block,froze,lock");
+    lits_are("\\bкарт\\w*\\W+(?:\\w+\\W+){0,2}?заблоки\\w*", "карт");
+    lits_are("ab?cdefg", "cdefg");      /* "a" alone leads: too short */
+    lits_are("(?:ab|cd)?efghij", "efghij");
+}
+
+static void required_are(const char *pat, const char *chosen, const char *want)
+{
+    char **v = NULL, got[512] = "";
+    char *ch = (char *)chosen;
+    size_t n = bp_regex_required(pat, &ch, 1, &v);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strcat(got, ",");
+        strncat(got, v[i], sizeof got - strlen(got) - 1);
+        free(v[i]);
+    }
+    free(v);
+    CHECK_STR(got, want);
+}
+
+/* The other words a pattern's every match holds: checked before the pattern runs. */
+TEST(required_literals)
+{
+    required_are("карт\\w*\\W+(?:\\w+\\W+){0,2}?заблоки\\w*", "карт", "заблоки");
+    required_are("\\bскрыт\\w*\\W+ПЛАТЕЖ\\w*", "скрыт", "платеж"); /* lowercased */
+    required_are("foo\\W+barbaz|qux", "foo", "");    /* a top-level alternation: none */
+    required_are("foo\\W+(?:barbaz)?\\W+quux", "foo", "quux"); /* optional group skipped */
+    required_are("foo\\W+bars?\\W+x{2}yz", "foo", "bar"); /* "s?" and "x{2}" end runs */
+    required_are("foo\\W+ab", "foo", "");             /* under 3 bytes */
 }
 
 TEST(variant_regexes)
@@ -285,6 +318,7 @@ int main(void)
     RUN(literal_extraction);
     RUN(literal_sets);
     RUN(variant_regexes);
+    RUN(required_literals);
     RUN(word_start_literals);
     RUN(word_start_classification);
     return test_summary();
