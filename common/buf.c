@@ -33,7 +33,7 @@ static int buf_reserve(bp_buf_t *b, size_t extra)
     return 0;
 }
 
-int bp_buf_append(bp_buf_t *b, const void *p, size_t n)
+int bp_buf_append_grow(bp_buf_t *b, const void *p, size_t n)
 {
     if (buf_reserve(b, n) != 0)
         return -1;
@@ -44,8 +44,6 @@ int bp_buf_append(bp_buf_t *b, const void *p, size_t n)
     return 0;
 }
 
-int bp_buf_puts(bp_buf_t *b, const char *s) { return bp_buf_append(b, s, strlen(s)); }
-int bp_buf_putc(bp_buf_t *b, char c) { return bp_buf_append(b, &c, 1); }
 
 int bp_buf_printf(bp_buf_t *b, const char *fmt, ...)
 {

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct bp_buf {
     char *data;   /* always NUL-terminated when non-NULL */
@@ -17,9 +18,20 @@ typedef struct bp_buf {
 
 void bp_buf_init(bp_buf_t *b, size_t limit);
 /* Appends n bytes; returns 0, or -1 (buffer unchanged) if the cap would be passed or memory ran out. */
-int bp_buf_append(bp_buf_t *b, const void *p, size_t n);
-int bp_buf_puts(bp_buf_t *b, const char *s);
-int bp_buf_putc(bp_buf_t *b, char c);
+int bp_buf_append_grow(bp_buf_t *b, const void *p, size_t n); /* the general case */
+static inline int bp_buf_append(bp_buf_t *b, const void *p, size_t n)
+{
+    /* the common case inline: room allocated already, well under the cap */
+    if (b->alloc && n < b->alloc - b->len && b->len + n <= (b->limit ? b->limit : BP_BUF_DEFAULT_LIMIT)) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return bp_buf_append_grow(b, p, n);
+}
+static inline int bp_buf_puts(bp_buf_t *b, const char *s) { return bp_buf_append(b, s, strlen(s)); }
+static inline int bp_buf_putc(bp_buf_t *b, char c) { return bp_buf_append(b, &c, 1); }
 int bp_buf_printf(bp_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bp_buf_reset(bp_buf_t *b); /* len = 0, memory kept */
 void bp_buf_free(bp_buf_t *b);  /* frees memory; the buffer may be reused after bp_buf_init */

@@ -1,6 +1,7 @@
 /* utf8.c — UTF-8 validation, repair, decode and encode (see utf8.h). */
 #include "utf8.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,9 +49,23 @@ size_t bp_utf8_check(const char *s, size_t n)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        /* fast path for ASCII runs */
-        if (u[i] < 0x80) {
+        /* ASCII eight bytes at a time */
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = u[i];
+        if (c < 0x80) {
             i++;
+            continue;
+        }
+        /* two-byte sequences (Cyrillic, Greek, Latin accents) inline */
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (u[i + 1] & 0xC0) == 0x80) {
+            i += 2;
             continue;
         }
         uint32_t cp;

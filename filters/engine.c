@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "postview.h"
 #include "ruleset.h"
 #include "timeutil.h"
 
@@ -24,17 +25,19 @@ bp_engine_t *bp_engine_new(const bp_rules_t *r)
     bp_norm_init(&e->norm);
     bp_norm_init(&e->normd);
     bp_buf_init(&e->res.reasons, 64 * 1024);
+    bp_buf_init(&e->cstrs, 4 * BP_POST_MAX_BYTES);
     e->md = pcre2_match_data_create(16, NULL);
     e->mctx = pcre2_match_context_create(NULL);
     e->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     e->stamp = calloc(r->nm + 1, sizeof *e->stamp);
     e->ms = calloc(r->nm + 1, sizeof *e->ms);
     e->present = calloc(r->npresence + 1, sizeof *e->present);
+    e->looked = calloc(r->npresence + 1, sizeof *e->looked);
     e->cand = malloc((r->nm + 1) * sizeof *e->cand);
     e->res.bs = calloc(r->nbrands + 1, sizeof *e->res.bs);
     e->mf = calloc(r->nm + 1, 1);
-    if (!e->md || !e->mctx || !e->jit || !e->stamp || !e->ms || !e->present || !e->cand ||
-        !e->res.bs || !e->mf) {
+    if (!e->md || !e->mctx || !e->jit || !e->stamp || !e->ms || !e->present || !e->looked ||
+        !e->cand || !e->res.bs || !e->mf) {
         bp_engine_free(e);
         return NULL;
     }
@@ -67,6 +70,7 @@ void bp_engine_free(bp_engine_t *e)
     free(e->stamp);
     free(e->ms);
     free(e->present);
+    free(e->looked);
     free(e->cand);
     free(e->mf);
     free(e->anc);
@@ -75,6 +79,7 @@ void bp_engine_free(bp_engine_t *e)
     free(e->res.hits);
     free(e->res.bs);
     bp_buf_free(&e->res.reasons);
+    bp_buf_free(&e->cstrs);
     free(e);
 }
 
@@ -126,6 +131,19 @@ static const char *author_field(const json_t *post, const char *k)
     const json_t *a = json_object_get(post, "author");
     const json_t *v = a ? json_object_get(a, k) : NULL;
     return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Whether an alert about res is for its i-th brand (alert_brands): the brands judged negative
+ * («Билайн лучше МТС» alerts MTS only); when none is (an urgent term, a popular author),
+ * every brand named. */
+static int engine_alert_for(const bp_result_t *res, size_t i)
+{
+    if (res->bs[i].score < 0)
+        return 1;
+    for (size_t k = 0; k < res->nbs; k++)
+        if (res->bs[k].score < 0)
+            return 0;
+    return 1;
 }
 
 static json_t *engine_mention(bp_engine_t *e, const json_t *post)
@@ -199,10 +217,7 @@ static json_t *engine_mention(bp_engine_t *e, const json_t *post)
          * MTS only); when none is (an urgent term, a popular author), every brand named */
         json_t *ab = json_array();
         for (size_t i = 0; i < res->nbs; i++)
-            if (res->bs[i].score < 0)
-                rc |= json_array_append_new(ab, json_string(r->brands[res->bs[i].brand].id));
-        if (json_array_size(ab) == 0)
-            for (size_t i = 0; i < res->nbs; i++)
+            if (engine_alert_for(res, i))
                 rc |= json_array_append_new(ab, json_string(r->brands[res->bs[i].brand].id));
         rc |= json_object_set_new(m, "alert_brands", ab);
     }
@@ -264,7 +279,20 @@ static int raw_str(bp_buf_t *b, const char *s, size_t len)
     return rc | bp_buf_putc(b, '"');
 }
 
-static int raw_cstr(bp_buf_t *b, const char *s) { return raw_str(b, s, strlen(s)); }
+/* raw_str of a NUL-terminated string: one pass when it holds nothing to escape (rule terms,
+ * brand ids, reasons mostly). */
+static int raw_cstr(bp_buf_t *b, const char *s)
+{
+    size_t n = 0;
+    for (;; n++) {
+        unsigned char c = (unsigned char)s[n];
+        if (c == 0)
+            break;
+        if (c < 0x20 || c == '"' || c == '\\')
+            return raw_str(b, s, n + strlen(s + n));
+    }
+    return bp_buf_putc(b, '"') | bp_buf_append(b, s, n) | bp_buf_putc(b, '"');
+}
 
 /* "key": (key is a plain ASCII literal, nothing to escape), preceded by a comma. */
 static int raw_key(bp_buf_t *b, const char *k)
@@ -300,6 +328,11 @@ static int raw_num(bp_buf_t *b, double v)
         r = 0;
     if (r == floor(r) && fabs(r) < 1e15)
         return raw_int(b, (long long)r);
+    if (r * 2 == floor(r * 2) && fabs(r) < 1e15) {
+        /* a half («1.5», «-0.5»): exact in binary, "%.17g" writes it as such */
+        long long w = (long long)fabs(r);
+        return (r < 0 ? bp_buf_putc(b, '-') : 0) | raw_int(b, w) | bp_buf_append(b, ".5", 2);
+    }
     char s[64];
     int n = snprintf(s, sizeof s, "%.17g", r);
     if (n < 0 || (size_t)n >= sizeof s - 3)
@@ -406,14 +439,8 @@ static int engine_mention_raw(bp_engine_t *e, bp_buf_t *b, int64_t now_ms)
         rc |= raw_key(b, "alert_brands") | bp_buf_putc(b, '[');
         size_t n = 0;
         for (size_t i = 0; i < res->nbs; i++)
-            if (res->bs[i].score < 0) {
+            if (engine_alert_for(res, i)) {
                 if (n++)
-                    rc |= bp_buf_putc(b, ',');
-                rc |= raw_cstr(b, r->brands[res->bs[i].brand].id);
-            }
-        if (n == 0)
-            for (size_t i = 0; i < res->nbs; i++) {
-                if (i)
                     rc |= bp_buf_putc(b, ',');
                 rc |= raw_cstr(b, r->brands[res->bs[i].brand].id);
             }
@@ -463,6 +490,44 @@ static int engine_judge_post(bp_engine_t *e, const json_t *post, char *err, size
     return e->res.nbs ? 1 : 0;
 }
 
+/* Writes to out the record raw[0, close) (close: the offset of its closing brace) without the
+ * blanks before that brace, then the mention's fields and the brace. Returns 0 or -1 (out
+ * reset, reason in err). */
+static int engine_splice(bp_engine_t *e, const char *raw, size_t close, bp_buf_t *out,
+                         char *err, size_t errlen)
+{
+    while (close && (raw[close - 1] == ' ' || raw[close - 1] == '\t'))
+        close--;
+    /* "{}": no field before ours; the comma raw_key writes would be one too many */
+    int empty = close == 1;
+    if (bp_buf_append(out, raw, close) != 0 || engine_mention_raw(e, out, bp_now_ms()) != 0) {
+        snprintf(err, errlen, "the mention exceeds %zu bytes or memory ran out",
+                 out->limit ? out->limit : BP_BUF_DEFAULT_LIMIT);
+        bp_buf_reset(out);
+        return -1;
+    }
+    if (empty)
+        out->data[1] = ' '; /* "{ \"brands\"...": the comma blanked */
+    return 0;
+}
+
+/* The mention of post built as a json_t and dumped into out. Returns 0 or -1. */
+static int engine_dump_mention(bp_engine_t *e, const json_t *post, bp_buf_t *out, char *err,
+                               size_t errlen)
+{
+    json_t *m = engine_mention(e, post);
+    char *js = m ? bp_json_dump(m) : NULL;
+    json_decref(m);
+    if (!js || bp_buf_puts(out, js) != 0) {
+        free(js);
+        snprintf(err, errlen, "out of memory building the mention");
+        bp_buf_reset(out);
+        return -1;
+    }
+    free(js);
+    return 0;
+}
+
 int bp_engine_judge_raw(bp_engine_t *e, const json_t *post, const char *raw, size_t rawlen,
                         bp_buf_t *out, int *alert, char *err, size_t errlen)
 {
@@ -487,35 +552,77 @@ int bp_engine_judge_raw(bp_engine_t *e, const json_t *post, const char *raw, siz
     for (size_t i = 0; splice && engine_mention_keys[i]; i++)
         if (json_object_get(post, engine_mention_keys[i]))
             splice = 0;
-    if (splice) {
-        rawlen--; /* the '}' */
-        while (raw[rawlen - 1] == ' ' || raw[rawlen - 1] == '\t')
-            rawlen--;
-        /* "{}": no field before ours; the comma raw_key writes would be one too many */
-        int empty = rawlen == 1;
-        if (bp_buf_append(out, raw, rawlen) != 0 ||
-            engine_mention_raw(e, out, bp_now_ms()) != 0) {
-            snprintf(err, errlen, "the mention exceeds %zu bytes or memory ran out",
-                     out->limit ? out->limit : BP_BUF_DEFAULT_LIMIT);
-            bp_buf_reset(out);
-            return -1;
-        }
-        if (empty)
-            out->data[1] = ' '; /* "{ \"brands\"...": the comma blanked */
-        return 1;
-    }
-    json_t *m = engine_mention(e, post);
-    char *js = m ? bp_json_dump(m) : NULL;
-    json_decref(m);
-    if (!js || bp_buf_puts(out, js) != 0) {
-        free(js);
-        snprintf(err, errlen, "out of memory building the mention");
-        bp_buf_reset(out);
+    if (splice)
+        return engine_splice(e, raw, rawlen - 1, out, err, errlen) < 0 ? -1 : 1;
+    return engine_dump_mention(e, post, out, err, errlen) < 0 ? -1 : 1;
+}
+
+/* Appends s (n bytes, or none when s is NULL) and a NUL to b; returns its offset, or -1 for
+ * NULL (or no memory). */
+static long engine_cstr(bp_buf_t *b, bp_strv_t s)
+{
+    if (!s.s)
+        return -1;
+    long at = (long)b->len;
+    if (bp_buf_append(b, s.s, s.n) != 0 || bp_buf_putc(b, '\0') != 0)
+        return -1;
+    return at;
+}
+
+int bp_engine_judge_view(bp_engine_t *e, const bp_post_view_t *v, const char *raw,
+                         size_t rawlen, bp_buf_t *out, int *alert, char *err, size_t errlen)
+{
+    bp_buf_reset(out);
+    if (alert)
+        *alert = 0;
+    /* the engine wants NUL-terminated strings: copies in a buffer kept for that */
+    bp_buf_t *cs = &e->cstrs;
+    bp_buf_reset(cs);
+    long lang = engine_cstr(cs, v->lang);
+    long id = engine_cstr(cs, v->author_id);
+    long handle = engine_cstr(cs, v->author_handle.s ? v->author_handle : v->author_username);
+    e->brand_gate = 1;
+    int rc = bp_engine_run(e, v->text.s, v->text.n, lang >= 0 ? cs->data + lang : "",
+                           v->followers, id >= 0 ? cs->data + id : NULL,
+                           handle >= 0 ? cs->data + handle : NULL);
+    e->brand_gate = 0;
+    if (rc < 0) {
+        snprintf(err, errlen, "%s", e->err);
         return -1;
     }
-    free(js);
-    return 1;
+    if (!e->res.nbs)
+        return 0;
+    if (alert)
+        *alert = e->res.alert;
+    int splice = v->obj_close < rawlen && raw[v->obj_close] == '}' &&
+                 !memchr(raw, '\n', rawlen) && !memchr(raw, '\r', rawlen);
+    for (size_t i = 0; splice && engine_mention_keys[i]; i++)
+        splice = !bp_post_view_has(v, engine_mention_keys[i]);
+    if (splice)
+        return engine_splice(e, raw + v->obj_open, v->obj_close - v->obj_open, out, err,
+                             errlen) < 0
+                   ? -1
+                   : 1;
+    /* a mention judged again, or a record over several lines: the json_t path */
+    json_t *post = bp_post_parse(raw, rawlen, err, errlen);
+    if (!post)
+        return -1;
+    rc = engine_dump_mention(e, post, out, err, errlen);
+    json_decref(post);
+    return rc < 0 ? -1 : 1;
 }
+
+const char *bp_engine_mention_brand(const bp_engine_t *e, size_t i, int *alerted)
+{
+    const bp_result_t *res = &e->res;
+    if (i >= res->nbs)
+        return NULL;
+    if (alerted)
+        *alerted = res->alert && engine_alert_for(res, i);
+    return e->r->brands[res->bs[i].brand].id;
+}
+
+const char *bp_engine_mention_priority(const bp_engine_t *e) { return e->res.priority; }
 
 int bp_engine_judge(bp_engine_t *e, const json_t *post, json_t **mention, char *err,
                     size_t errlen)

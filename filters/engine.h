@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "postview.h"
 
 typedef struct bp_rules bp_rules_t;   /* a compiled, immutable rule set (shareable) */
 typedef struct bp_engine bp_engine_t; /* per-thread scratch for judging posts */
@@ -43,6 +44,18 @@ int bp_engine_judge(bp_engine_t *e, const json_t *post, json_t **mention, char *
  * mention), 0 (no brand, out empty) or -1 (reason in err; out empty). */
 int bp_engine_judge_raw(bp_engine_t *e, const json_t *post, const char *raw, size_t rawlen,
                         bp_buf_t *out, int *alert, char *err, size_t errlen);
+
+/* bp_engine_judge_raw for a record scanned by bp_post_view_scan (postview.h): no json_t at
+ * all on the way (only a mention that cannot be spliced, see above, is built as one). v must
+ * be the view of raw (rawlen bytes). Same output and return values. */
+int bp_engine_judge_view(bp_engine_t *e, const bp_post_view_t *v, const char *raw,
+                         size_t rawlen, bp_buf_t *out, int *alert, char *err, size_t errlen);
+
+/* After a judge call that returned 1 (until the next call on e): the id of the mention's i-th
+ * brand (NULL past the last), *alerted (may be NULL) set to whether the alert is for it (its
+ * alert_brands); and the mention's priority. */
+const char *bp_engine_mention_brand(const bp_engine_t *e, size_t i, int *alerted);
+const char *bp_engine_mention_priority(const bp_engine_t *e);
 
 /* Writes to out, for people: the normalized text, every brand and lexicon hit with its span
  * (including those excluded, overlapped or without their NEAR term, and why), the score

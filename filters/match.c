@@ -183,6 +183,21 @@ static int hit_pos_cmp(const void *a, const void *b)
     return (x->m > y->m) - (x->m < y->m);
 }
 
+/* Whether need literal idx is in the text of this pass: the prefilter marked it, or (for one
+ * the prefilter leaves out) memmem finds it, looked for once a pass. */
+static int match_present(bp_engine_t *e, const bp_norm_t *n, uint32_t idx)
+{
+    if (e->present[idx] == e->gen)
+        return 1;
+    const char *lit = e->r->presence_lazy[idx];
+    if (!lit || e->looked[idx] == e->gen)
+        return 0;
+    e->looked[idx] = e->gen;
+    if (memmem(n->text, n->len, lit, strlen(lit)))
+        e->present[idx] = e->gen;
+    return e->present[idx] == e->gen;
+}
+
 /* Which matchers a step of a pass runs: brand kinds or the lexicon's. Brands go first so
  * that a post naming no brand costs no lexicon work when the caller only wants mentions. */
 enum { MATCH_BRANDS = 1, MATCH_LEXICON = 2 };
@@ -203,6 +218,7 @@ static void match_pass_begin(bp_engine_t *e, const bp_norm_t *n, const bp_prefil
         memset(e->stamp, 0, r->nm * sizeof *e->stamp);
         memset(e->ms, 0, r->nm * sizeof *e->ms);
         memset(e->present, 0, (r->npresence + 1) * sizeof *e->present);
+        memset(e->looked, 0, (r->npresence + 1) * sizeof *e->looked);
         e->gen = 1;
     }
     e->ncand = 0;
@@ -242,7 +258,7 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
                 st->done = 0;
                 /* a phrase runs only if each of its other words is somewhere in the text */
                 for (size_t k = 0; k < m->nneed && !st->done; k++)
-                    st->done = e->present[m->need_idx[k]] != e->gen;
+                    st->done = !match_present(e, n, m->need_idx[k]);
             }
             if (st->done || pos < st->last_end)
                 continue;
@@ -292,9 +308,13 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
         }
     }
     for (size_t i = 0; i < e->ncand; i++) {
-        if (match_phase_has(e, e->cand[i], phase) &&
-            match_scan(e, e->cand[i], NULL, r->m[e->cand[i]].re, n->text, n->len, match_push) <
-                0)
+        const bp_matcher_t *m = &r->m[e->cand[i]];
+        if (!match_phase_has(e, e->cand[i], phase))
+            continue;
+        int absent = 0; /* a word it needs is not in the text: no match anywhere */
+        for (size_t k = 0; e->prefilter && k < m->nneed && !absent; k++)
+            absent = !match_present(e, n, m->need_idx[k]);
+        if (!absent && match_scan(e, e->cand[i], NULL, m->re, n->text, n->len, match_push) < 0)
             return -1;
     }
     return 0;

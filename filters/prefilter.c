@@ -4,7 +4,11 @@
  * hash tables with a bitmap in front for quick rejection: each character position of the
  * text costs a few L1/L2 lookups however many rules there are. Literals of one bucket are
  * compared 8 bytes at a time against the loaded text; a literal several rules share is
- * compared once. Built once per rule set. */
+ * compared once. Literals that matter only at the start of a word (a term's first word, which
+ * its regex opens with a no-word-character-before lookbehind; a lexicon phrase's later words,
+ * which follow a separator) live in a group of their own that is looked up only where the
+ * previous character is not a letter or digit: inside a word only the few other literals are
+ * looked for. Built once per rule set. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +21,9 @@
 typedef struct pf_lit {
     uint64_t head;     /* its first min(len, 8) bytes, as pf_key loads them */
     uint32_t off;
-    uint32_t len : 31;
+    uint32_t len : 30;
     uint32_t same : 1; /* the same bytes as the literal before it in the bucket */
+    uint32_t ws : 1;   /* looked for at word starts only (group PF_WS) */
     int id;
 } pf_lit_t;
 typedef struct pf_slot { uint64_t key; uint32_t first, count; } pf_slot_t;
@@ -33,18 +38,30 @@ typedef struct pf_table {
     size_t nkeys;
 } pf_table_t;
 
+/* The literals looked for anywhere (PF_ANY) or at word starts only (PF_WS). */
+enum { PF_ANY = 0, PF_WS = 1, PF_NG = 2 };
+typedef struct pf_group {
+    pf_table_t t[PF_NK];   /* by key length pf_klens[] */
+    size_t nlits;
+    /* quick reject, one bitmap for every key length (up to 8 KiB: stays in L1 while the text
+     * is scanned; a bitmap per length did not), sized to the group's keys */
+    uint64_t *bits;
+    /* the first 4 bytes of every literal of 4 bytes or more (the keys of 4, 6 and 8 bytes):
+     * a position whose 4 bytes are not here skips those three tables */
+    uint64_t *gate4;
+    unsigned shift;        /* 64 - log2(bits in each bitmap) */
+    /* the first two bytes of every literal of 2 or 3 bytes, and every 2-byte start of a
+     * 1-byte literal, indexed directly (8 KiB; NULL when the group has no such literal): a
+     * position whose 2 bytes are not here skips the 1-, 2- and 3-byte tables */
+    uint64_t *lead2;
+} pf_group_t;
+
 struct bp_prefilter {
     char *pool;            /* literal bytes */
     size_t npool, cappool;
-    pf_lit_t *lits;        /* sorted by (key length, key) after build */
+    pf_lit_t *lits;        /* sorted by (group, key length, key) after build */
     size_t nlits, caplits;
-    pf_table_t t[PF_NK];   /* by key length pf_klens[] */
-    /* quick reject, one bitmap for every key length (8 KiB: stays in L1 while the text is
-     * scanned; a bitmap per length did not) */
-    uint64_t bits[(1u << PF_BITS) / 64];
-    /* the first 4 bytes of every literal of 4 bytes or more (the keys of 4, 6 and 8 bytes):
-     * a position whose 4 bytes are not here skips those three tables */
-    uint64_t gate4[(1u << PF_BITS) / 64];
+    pf_group_t g[PF_NG];
     uint64_t kmask[PF_NK]; /* the first k bytes of a loaded word, whatever the endianness */
     uint64_t lmask[9];     /* the same for every length 0..8 */
     int built;
@@ -56,14 +73,37 @@ void bp_prefilter_free(bp_prefilter_t *p)
 {
     if (!p)
         return;
-    for (int k = 0; k < PF_NK; k++)
-        free(p->t[k].slots);
+    for (int g = 0; g < PF_NG; g++) {
+        for (int k = 0; k < PF_NK; k++)
+            free(p->g[g].t[k].slots);
+        free(p->g[g].bits);
+        free(p->g[g].gate4);
+        free(p->g[g].lead2);
+    }
     free(p->pool);
     free(p->lits);
     free(p);
 }
 
-int bp_prefilter_add(bp_prefilter_t *p, const char *lit, size_t len, int id)
+/* 1 if the character whose first byte is text[i] is surely a letter or a digit (ASCII,
+ * Latin-1 and Latin Extended letters, Cyrillic letters); 0 if it is not or might not be: the
+ * next position then counts as a word start, which costs a lookup, never a hit. ('_' counts
+ * as a word start's neighbour: the regexes' word class has it, a lexicon term's separators
+ * too.) */
+static inline int pf_surely_alnum(const unsigned char *t, size_t i, size_t len)
+{
+    unsigned c = t[i];
+    if (c < 0x80)
+        return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    if (c < 0xC3 || c > 0xD4 || i + 1 >= len)
+        return 0;
+    unsigned cp = (c & 0x1F) << 6 | (t[i + 1] & 0x3F);
+    if (cp <= 0x24F) /* Latin-1 letters, Latin Extended-A and -B */
+        return cp >= 0xC0 && cp != 0xD7 && cp != 0xF7;
+    return (cp >= 0x400 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x52F); /* Cyrillic */
+}
+
+static int pf_add(bp_prefilter_t *p, const char *lit, size_t len, int id, int ws)
 {
     if (p->built || len == 0 || len > BP_RULES_MAX_TERM * 8 || p->nlits >= PF_MAX_LITERALS)
         return -1;
@@ -86,9 +126,23 @@ int bp_prefilter_add(bp_prefilter_t *p, const char *lit, size_t len, int id)
         p->caplits = nc;
     }
     memcpy(p->pool + p->npool, lit, len);
-    p->lits[p->nlits++] = (pf_lit_t){0, (uint32_t)p->npool, (uint32_t)len, 0, id};
+    /* a literal opening with a character that is not surely a letter or digit is looked for
+     * where such a character stands, which the scan does with the word starts */
+    if (!pf_surely_alnum((const unsigned char *)lit, 0, len))
+        ws = 1;
+    p->lits[p->nlits++] = (pf_lit_t){0, (uint32_t)p->npool, (uint32_t)len, 0, ws != 0, id};
     p->npool += len;
     return 0;
+}
+
+int bp_prefilter_add(bp_prefilter_t *p, const char *lit, size_t len, int id)
+{
+    return pf_add(p, lit, len, id, 0);
+}
+
+int bp_prefilter_add_word_start(bp_prefilter_t *p, const char *lit, size_t len, int id)
+{
+    return pf_add(p, lit, len, id, 1);
 }
 
 static uint64_t pf_key(const char *s, size_t k)
@@ -98,10 +152,10 @@ static uint64_t pf_key(const char *s, size_t k)
     return v;
 }
 
-/* The bitmap bit of a key of key length index ki. */
-static uint32_t pf_hash(uint64_t key, int ki)
+/* The bitmap bit of a key of key length index ki in a bitmap of 2^(64 - shift) bits. */
+static inline uint32_t pf_hash(uint64_t key, int ki, unsigned shift)
 {
-    return (uint32_t)(((key + (uint64_t)ki) * 0x9E3779B97F4A7C15ull) >> (64 - PF_BITS));
+    return (uint32_t)(((key + (uint64_t)ki) * 0x9E3779B97F4A7C15ull) >> shift);
 }
 
 static uint32_t pf_slot0(uint64_t key, uint32_t mask)
@@ -122,6 +176,8 @@ static int pf_cmp(const void *a, const void *b, void *ctx)
 {
     const bp_prefilter_t *p = ctx;
     const pf_lit_t *x = a, *y = b;
+    if (x->ws != y->ws)
+        return x->ws < y->ws ? -1 : 1;
     int kx = pf_kidx(x->len), ky = pf_kidx(y->len);
     if (kx != ky)
         return kx < ky ? -1 : 1;
@@ -137,32 +193,32 @@ static int pf_cmp(const void *a, const void *b, void *ctx)
     return x->off < y->off ? -1 : x->off > y->off; /* stable: insertion order */
 }
 
-int bp_prefilter_build(bp_prefilter_t *p)
+/* The lead2 bit of a position whose first two bytes are b0, b1 (b1 = 0 at the text's end). */
+static inline uint32_t pf_lead2(unsigned char b0, unsigned char b1)
 {
-    if (p->built)
+    return (uint32_t)b0 | (uint32_t)b1 << 8;
+}
+
+/* Builds group g's tables and bitmaps from its literals p->lits[first, end) (sorted). */
+static int pf_build_group(bp_prefilter_t *p, pf_group_t *g, size_t first, size_t end)
+{
+    g->nlits = end - first;
+    if (!g->nlits)
         return 0;
-    if (p->nlits)
-        qsort_r(p->lits, p->nlits, sizeof *p->lits, pf_cmp, p);
+    /* bitmaps of 16 bits per literal, 2^9 to 2^PF_BITS bits */
+    unsigned lg = 9;
+    while (lg < PF_BITS && ((size_t)1 << lg) < g->nlits * 16)
+        lg++;
+    g->shift = 64 - lg;
+    g->bits = calloc(((size_t)1 << lg) / 64, sizeof *g->bits);
+    g->gate4 = calloc(((size_t)1 << lg) / 64, sizeof *g->gate4);
+    if (!g->bits || !g->gate4)
+        return -1;
+    size_t i = first;
     for (int ki = 0; ki < PF_NK; ki++) {
-        p->kmask[ki] = 0;
-        memset(&p->kmask[ki], 0xFF, pf_klens[ki]);
-    }
-    for (size_t k = 0; k <= 8; k++) {
-        p->lmask[k] = 0;
-        memset(&p->lmask[k], 0xFF, k);
-    }
-    for (size_t j = 0; j < p->nlits; j++) {
-        pf_lit_t *l = &p->lits[j];
-        l->head = pf_key(p->pool + l->off, l->len < 8 ? l->len : 8);
-        l->same = j > 0 && p->lits[j - 1].len == l->len &&
-                  pf_kidx(p->lits[j - 1].len) == pf_kidx(l->len) &&
-                  memcmp(p->pool + p->lits[j - 1].off, p->pool + l->off, l->len) == 0;
-    }
-    size_t i = 0;
-    for (int ki = 0; ki < PF_NK; ki++) {
-        pf_table_t *t = &p->t[ki];
+        pf_table_t *t = &g->t[ki];
         size_t k = pf_klens[ki], start = i, nkeys = 0;
-        while (i < p->nlits && pf_kidx(p->lits[i].len) == ki) {
+        while (i < end && pf_kidx(p->lits[i].len) == ki) {
             if (i == start ||
                 pf_key(p->pool + p->lits[i].off, k) != pf_key(p->pool + p->lits[i - 1].off, k))
                 nkeys++;
@@ -183,11 +239,21 @@ int bp_prefilter_build(bp_prefilter_t *p)
             size_t e = j;
             while (e < i && pf_key(p->pool + p->lits[e].off, k) == key)
                 e++;
-            uint32_t h = pf_hash(key, ki);
-            p->bits[h / 64] |= 1ull << (h % 64);
+            uint32_t h = pf_hash(key, ki, g->shift);
+            g->bits[h / 64] |= 1ull << (h % 64);
             if (k >= 4) {
-                uint32_t g = pf_hash(key & p->kmask[PF_K4], PF_NK);
-                p->gate4[g / 64] |= 1ull << (g % 64);
+                uint32_t gh = pf_hash(key & p->kmask[PF_K4], PF_NK, g->shift);
+                g->gate4[gh / 64] |= 1ull << (gh % 64);
+            } else {
+                if (!g->lead2 && !(g->lead2 = calloc(65536 / 64, sizeof *g->lead2)))
+                    return -1;
+                const unsigned char *kb = (const unsigned char *)(p->pool + p->lits[j].off);
+                for (unsigned b2 = 0; b2 < 256; b2++) {
+                    if (k >= 2 && b2 != kb[1])
+                        continue;
+                    uint32_t l2 = pf_lead2(kb[0], (unsigned char)b2);
+                    g->lead2[l2 / 64] |= 1ull << (l2 % 64);
+                }
             }
             uint32_t s = pf_slot0(key, t->mask);
             while (t->slots[s].count)
@@ -196,8 +262,79 @@ int bp_prefilter_build(bp_prefilter_t *p)
             j = e;
         }
     }
+    return 0;
+}
+
+int bp_prefilter_build(bp_prefilter_t *p)
+{
+    if (p->built)
+        return 0;
+    if (p->nlits)
+        qsort_r(p->lits, p->nlits, sizeof *p->lits, pf_cmp, p);
+    for (int ki = 0; ki < PF_NK; ki++) {
+        p->kmask[ki] = 0;
+        memset(&p->kmask[ki], 0xFF, pf_klens[ki]);
+    }
+    for (size_t k = 0; k <= 8; k++) {
+        p->lmask[k] = 0;
+        memset(&p->lmask[k], 0xFF, k);
+    }
+    size_t nany = 0;
+    for (size_t j = 0; j < p->nlits; j++) {
+        pf_lit_t *l = &p->lits[j];
+        l->head = pf_key(p->pool + l->off, l->len < 8 ? l->len : 8);
+        l->same = j > 0 && p->lits[j - 1].ws == l->ws && p->lits[j - 1].len == l->len &&
+                  memcmp(p->pool + p->lits[j - 1].off, p->pool + l->off, l->len) == 0;
+        nany += !l->ws;
+    }
+    if (pf_build_group(p, &p->g[PF_ANY], 0, nany) < 0 ||
+        pf_build_group(p, &p->g[PF_WS], nany, p->nlits) < 0)
+        return -1;
     p->built = 1;
     return 0;
+}
+
+/* Looks up every literal of group g that starts at text[i] (word: the next 8 bytes, avail
+ * bytes left). */
+static inline __attribute__((always_inline)) void pf_probe(const bp_prefilter_t *p, const pf_group_t *g, const char *text,
+                            size_t i, uint64_t word, size_t avail, bp_prefilter_cb cb, void *ctx)
+{
+    int k0 = 0, nk = PF_NK;
+    if (avail >= 4) {
+        uint32_t gh = pf_hash(word & p->kmask[PF_K4], PF_NK, g->shift);
+        if (!(g->gate4[gh / 64] & (1ull << (gh % 64))))
+            nk = PF_K4; /* no literal of 4 bytes or more starts here */
+    }
+    uint32_t l2 = pf_lead2((unsigned char)text[i], avail >= 2 ? (unsigned char)text[i + 1] : 0);
+    if (!g->lead2 || !(g->lead2[l2 / 64] & (1ull << (l2 % 64))))
+        k0 = PF_K4; /* nor one of 1 to 3 bytes */
+    for (int ki = k0; ki < nk; ki++) {
+        const pf_table_t *t = &g->t[ki];
+        size_t k = pf_klens[ki];
+        if (k > avail)
+            break;
+        if (!t->nkeys)
+            continue;
+        uint64_t key = word & p->kmask[ki];
+        uint32_t h = pf_hash(key, ki, g->shift);
+        if (!(g->bits[h / 64] & (1ull << (h % 64))))
+            continue;
+        uint32_t s = pf_slot0(key, t->mask);
+        while (t->slots[s].count && t->slots[s].key != key)
+            s = (s + 1) & t->mask;
+        if (!t->slots[s].count)
+            continue;
+        int found = 0;
+        for (uint32_t j = t->slots[s].first, end = j + t->slots[s].count; j < end; j++) {
+            const pf_lit_t *l = &p->lits[j];
+            if (!l->same) /* a copy shares the verdict of the literal before it */
+                found = l->len <= avail &&
+                        (word & p->lmask[l->len < 8 ? l->len : 8]) == l->head &&
+                        (l->len <= 8 || memcmp(text + i + 8, p->pool + l->off + 8, l->len - 8) == 0);
+            if (found)
+                cb(ctx, l->id, i);
+        }
+    }
 }
 
 void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp_prefilter_cb cb,
@@ -205,52 +342,31 @@ void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp
 {
     if (!p || !p->built || p->nlits == 0)
         return;
-    for (size_t i = 0; i < len; i++) {
-        if (((unsigned char)text[i] & 0xC0) == 0x80)
-            continue; /* literals are UTF-8: they start at a character */
+    const unsigned char *u = (const unsigned char *)text;
+    const pf_group_t *any = p->g[PF_ANY].nlits ? &p->g[PF_ANY] : NULL;
+    const pf_group_t *ws = p->g[PF_WS].nlits ? &p->g[PF_WS] : NULL;
+    int inword = 0; /* the previous character is surely a letter or digit */
+    /* character by character (literals are UTF-8: they start at a character) */
+    for (size_t i = 0, step = 1; i < len; i += step) {
+        step = u[i] < 0xC0 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
+        /* word starts, and every character not surely a letter or digit */
+        int alnum = pf_surely_alnum(u, i, len);
+        int start = !inword || !alnum;
+        inword = alnum;
+        if (!start && !any)
+            continue;
         /* the next 8 bytes in one load (zero-padded at the end of the text); each key length
          * is a mask of it */
         uint64_t word = 0;
         size_t avail = len - i;
-        if (avail >= 8) {
+        if (avail >= 8)
             memcpy(&word, text + i, 8);
-        } else {
+        else
             memcpy(&word, text + i, avail);
-        }
-        int nk = PF_NK;
-        if (avail >= 4) {
-            uint32_t g = pf_hash(word & p->kmask[PF_K4], PF_NK);
-            if (!(p->gate4[g / 64] & (1ull << (g % 64))))
-                nk = PF_K4; /* no literal of 4 bytes or more starts here */
-        }
-        for (int ki = 0; ki < nk; ki++) {
-            const pf_table_t *t = &p->t[ki];
-            size_t k = pf_klens[ki];
-            if (k > avail)
-                break;
-            if (!t->nkeys)
-                continue;
-            uint64_t key = word & p->kmask[ki];
-            uint32_t h = pf_hash(key, ki);
-            if (!(p->bits[h / 64] & (1ull << (h % 64))))
-                continue;
-            uint32_t s = pf_slot0(key, t->mask);
-            while (t->slots[s].count && t->slots[s].key != key)
-                s = (s + 1) & t->mask;
-            if (!t->slots[s].count)
-                continue;
-            int found = 0;
-            for (uint32_t j = t->slots[s].first, end = j + t->slots[s].count; j < end; j++) {
-                const pf_lit_t *l = &p->lits[j];
-                if (!l->same) /* a copy shares the verdict of the literal before it */
-                    found = l->len <= avail &&
-                            (word & p->lmask[l->len < 8 ? l->len : 8]) == l->head &&
-                            (l->len <= 8 ||
-                             memcmp(text + i + 8, p->pool + l->off + 8, l->len - 8) == 0);
-                if (found)
-                    cb(ctx, l->id, i);
-            }
-        }
+        if (any)
+            pf_probe(p, any, text, i, word, avail, cb, ctx);
+        if (start && ws)
+            pf_probe(p, ws, text, i, word, avail, cb, ctx);
     }
 }
 

@@ -245,9 +245,13 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
     }
     if (bp_buf_puts(&b, LOOKBEHIND) < 0)
         goto nomem;
-    /* the literal: the longest part's first segment (a short first word like «т» in «т банк»
-     * would wake the rule on every post); *litoff bounds where it can start in a match */
+    /* the literal: the first part's first segment when it has 5 bytes or more (it starts
+     * every match, right after a non-word character: the prefilter looks for it at word
+     * starts only and the regex runs anchored there), else the longest part's (a short first
+     * word like «т» in «т банк» would wake the rule on every post); *litoff bounds where it
+     * can start in a match */
     size_t before = 0, chosen = 0;
+    int first_chosen = 0;
     *litoff = 0;
     for (size_t i = 0; i < np; i++) {
         size_t span = 0;
@@ -262,7 +266,8 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
         plits[i] = strndup(pl.data ? pl.data : "", pl.len);
         if (!plits[i])
             goto nomem;
-        if (pl.len > l.len) {
+        if (!first_chosen && pl.len > l.len) {
+            first_chosen = i == 0 && pl.len >= 5;
             bp_buf_reset(&l);
             if (bp_buf_append(&l, pl.data, pl.len) < 0)
                 goto nomem;
@@ -745,6 +750,35 @@ static size_t lit_alt(const char *s, size_t i, litset_t *out, int depth)
     return i;
 }
 
+/* The literals of src's first element (after a "\\b"), when it is a group or a run of plain
+ * characters that is not optional: every match starts with one of them if bp_regex_lits_lead
+ * agrees. *set is empty (not ok) when there is no such element. */
+static void lit_leading(const char *src, litset_t *set)
+{
+    memset(set, 0, sizeof *set);
+    size_t i = strncmp(src, "\\b", 2) == 0 ? 2 : 0, j = i;
+    if (src[i] == '(') {
+        j = lit_skip_group(src, i);
+    } else {
+        while (src[j] && !strchr("\\^$.|?*+()[]{}", src[j]))
+            j++;
+        if (j > i && src[j] && strchr("?*+{", src[j])) { /* the last character is repeated */
+            j--;
+            while (j > i && ((unsigned char)src[j] & 0xC0) == 0x80)
+                j--;
+        }
+    }
+    if (j <= i || (src[j] && strchr("?*{", src[j])))
+        return; /* nothing, or an optional group */
+    char *first = strndup(src + i, j - i);
+    if (!first)
+        return;
+    size_t end = lit_alt(first, 0, set, 0);
+    if (first[end] != '\0')
+        litset_clear(set);
+    free(first);
+}
+
 size_t bp_regex_literals(const char *src, char ***out)
 {
     litset_t set = {0};
@@ -756,6 +790,25 @@ size_t bp_regex_literals(const char *src, char ***out)
     if (src[end] != '\0' || !set.ok) { /* an unbalanced ')' or nothing usable */
         litset_clear(&set);
         return 0;
+    }
+    /* literals that lead every match (of 3 characters and 4 bytes or more) beat longer ones
+     * further on: the pattern is then searched from their hits, not over the whole text */
+    litset_t lead;
+    lit_leading(src, &lead);
+    size_t minchars = lead.ok && lead.n ? (size_t)-1 : 0;
+    for (size_t k = 0; k < lead.n && lead.ok; k++) {
+        size_t c = 0;
+        for (const unsigned char *q = (const unsigned char *)lead.m[k]; *q; q++)
+            c += (*q & 0xC0) != 0x80;
+        if (c < minchars)
+            minchars = c;
+    }
+    if (lead.ok && lead.n && lead.minlen >= 4 && minchars >= 3 &&
+        bp_regex_lits_lead(src, lead.m, lead.n) && !bp_regex_lits_lead(src, set.m, set.n)) {
+        litset_clear(&set);
+        set = lead;
+    } else {
+        litset_clear(&lead);
     }
     bp_norm_opts_t o = {0, 0, 0, 0};
     char **v = calloc(set.n, sizeof *v);
@@ -776,6 +829,120 @@ size_t bp_regex_literals(const char *src, char ***out)
     litset_clear(&set);
     *out = v;
     return n;
+}
+
+/* 1 if the regex s has a '|' outside every group and class (a top-level alternation). */
+static int has_top_alt(const char *s)
+{
+    size_t j = 0;
+    while (s[j]) {
+        if (s[j] == '\\' && s[j + 1])
+            j += 2;
+        else if (s[j] == '[')
+            j = lit_skip_class(s, j);
+        else if (s[j] == '(')
+            j = lit_skip_group(s, j);
+        else if (s[j] == '|')
+            return 1;
+        else
+            j++;
+    }
+    return 0;
+}
+
+/* Adds run (a top-level run of plain characters) to the required literals unless it is too
+ * short, one of chosen, or the list is full. */
+static void lit_require(bp_buf_t *run, char *const *chosen, size_t nchosen, char **req,
+                        size_t *nreq)
+{
+    if (run->len >= 3 && *nreq < 8) {
+        bp_norm_opts_t o = {0, 0, 0, 0};
+        char *raw = strndup(run->data, run->len);
+        char *l = raw ? bp_normalize_cstr(raw, &o) : NULL;
+        free(raw);
+        int dup = !l || strlen(l) < 3;
+        for (size_t k = 0; k < nchosen && !dup; k++)
+            dup = strcmp(chosen[k], l) == 0;
+        for (size_t k = 0; k < *nreq && !dup; k++)
+            dup = strcmp(req[k], l) == 0;
+        if (dup)
+            free(l);
+        else
+            req[(*nreq)++] = l;
+    }
+    bp_buf_reset(run);
+}
+
+/* The index after the quantifier at src[i] ("?", "*", "+", "{n,m}" and a lazy or possessive
+ * mark), or i when there is none. */
+static size_t lit_skip_quant(const char *src, size_t i)
+{
+    if (src[i] == '{') {
+        const char *e = strchr(src + i, '}');
+        i = e ? (size_t)(e - src) + 1 : i + 1;
+    } else if (src[i] == '?' || src[i] == '*' || src[i] == '+') {
+        i++;
+    } else {
+        return i;
+    }
+    if (src[i] == '?' || src[i] == '+')
+        i++;
+    return i;
+}
+
+size_t bp_regex_required(const char *src, char *const *chosen, size_t nchosen, char ***out)
+{
+    *out = NULL;
+    if (!src || has_top_alt(src) || !strncmp(src, "(*", 2) || strstr(src, "\\Q") ||
+        strstr(src, "(?x") || strstr(src, "(?-i") || strstr(src, "(?#") || strstr(src, "(?|"))
+        return 0;
+    char *req[8];
+    size_t nreq = 0, i = 0;
+    bp_buf_t run = BP_BUF_INIT(BP_RULES_MAX_TERM * 4);
+    while (src[i]) {
+        unsigned char c = (unsigned char)src[i];
+        if (c == '\\' || c == '.' || c == '^' || c == '$' || c == '[' || c == '(') {
+            /* escapes, classes and groups end a run (a group is skipped whole) */
+            lit_require(&run, chosen, nchosen, req, &nreq);
+            if (c == '\\')
+                i += src[i + 1] ? 2 : 1;
+            else if (c == '[')
+                i = lit_skip_class(src, i);
+            else if (c == '(')
+                i = lit_skip_group(src, i);
+            else
+                i++;
+            i = lit_skip_quant(src, i);
+            continue;
+        }
+        if (c == '?' || c == '*' || c == '+' || c == '{') {
+            /* the character before is repeated or optional: the run ends before it */
+            if (run.len) {
+                size_t k = run.len - 1;
+                while (k > 0 && ((unsigned char)run.data[k] & 0xC0) == 0x80)
+                    k--;
+                run.len = k;
+            }
+            lit_require(&run, chosen, nchosen, req, &nreq);
+            i = lit_skip_quant(src, i);
+            continue;
+        }
+        size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        for (size_t k = 0; k < n && src[i]; k++)
+            bp_buf_putc(&run, src[i++]);
+    }
+    lit_require(&run, chosen, nchosen, req, &nreq);
+    bp_buf_free(&run);
+    if (!nreq)
+        return 0;
+    *out = malloc(nreq * sizeof **out);
+    if (!*out) {
+        for (size_t k = 0; k < nreq; k++)
+            free(req[k]);
+        return 0;
+    }
+    memcpy(*out, req, nreq * sizeof *req);
+    return nreq;
 }
 
 char *bp_regex_literal(const char *src)
@@ -880,4 +1047,56 @@ int bp_regex_lits_lead(const char *src, char *const *lits, size_t nlits)
         return 0;
     size_t i = 0;
     return lead_alt(src, &i, lits, nlits, 0) && src[i] == '\0';
+}
+
+/* Whether the literal begins with a character that is surely a letter or digit (ASCII, Latin-1
+ * and Latin Extended letters, Cyrillic letters): "\b" before it then means no word character
+ * before it. */
+static int lit_starts_alnum(const char *lit)
+{
+    const unsigned char *u = (const unsigned char *)lit;
+    if (u[0] < 0x80)
+        return (u[0] >= '0' && u[0] <= '9') || ((u[0] | 0x20) >= 'a' && (u[0] | 0x20) <= 'z');
+    if (u[0] < 0xC3 || u[0] > 0xD4 || (u[1] & 0xC0) != 0x80)
+        return 0;
+    unsigned cp = (u[0] & 0x1Fu) << 6 | (u[1] & 0x3Fu);
+    if (cp <= 0x24F)
+        return cp >= 0xC0 && cp != 0xD7 && cp != 0xF7;
+    return (cp >= 0x400 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x52F);
+}
+
+int bp_regex_lit_at_word_start(const bp_matcher_t *m, const char *lit)
+{
+    static const char *const opens[] = {LOOKBEHIND, "(?<![\\p{L}\\p{N}_@])"};
+    if (!m->src || !lit || !*lit)
+        return 0;
+    size_t ll = strlen(lit);
+    if (!m->lit) { /* a pattern (a brand's, or a lexicon's: those have the lexicon kinds) */
+        /* "\b" then branches that each open with one of the pattern's literals (not the
+         * literals it needs further on) */
+        int own = 0;
+        for (size_t k = 0; k < m->nlits && !own; k++)
+            own = strcmp(m->lits[k], lit) == 0;
+        if (!own || strncmp(m->src, "\\b", 2) != 0 || has_top_alt(m->src + 2) ||
+            !bp_regex_lits_lead(m->src + 2, m->lits, m->nlits))
+            return 0;
+        for (size_t k = 0; k < m->nlits; k++)
+            if (!lit_starts_alnum(m->lits[k]))
+                return 0;
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++) {
+        size_t ol = strlen(opens[i]);
+        if (strncmp(m->src, opens[i], ol) == 0 && strncmp(m->src + ol, lit, ll) == 0)
+            return 1; /* the match's first word */
+    }
+    if (m->kind >= BP_MK_NEGATIVE) {
+        /* a lexicon term's later word: after a separator of one or more non-letters, which
+         * the scan counts as word starts too */
+        size_t sl = strlen(LEX_SEP);
+        for (const char *at = strstr(m->src, LEX_SEP); at; at = strstr(at + 1, LEX_SEP))
+            if (strncmp(at + sl, lit, ll) == 0)
+                return 1;
+    }
+    return 0;
 }

@@ -245,6 +245,9 @@ int bp_rules_compile_pattern(bp_matcher_t *m, const char *pat, char *err, size_t
     if (!m->re)
         return -1;
     m->nlits = bp_regex_literals(m->src, &m->lits);
+    /* the words it needs besides those: a match is tried only where all of them are */
+    if (m->nlits)
+        m->nneed = bp_regex_required(m->src, m->lits, m->nlits, &m->need);
     m->anchored = 0;
     return 0;
 }
@@ -322,7 +325,7 @@ static int rules_check_top(const char *dir, bp_buf_t *errors)
 
 /* Gives every distinct need literal of a prefilter an index and registers it once (id with
  * the low bit set): the scan then marks it present, however many phrases share it. */
-typedef struct presence { char *s; uint32_t idx; } presence_t;
+typedef struct presence { char *s; uint32_t idx; int ws; } presence_t;
 
 static int rules_presence(bp_rules_t *r, bp_prefilter_t *pf, int digits, presence_t **tab,
                           size_t *cap)
@@ -361,15 +364,31 @@ static int rules_presence(bp_rules_t *r, bp_prefilter_t *pf, int digits, presenc
             size_t at = h & (*cap - 1);
             while ((*tab)[at].s && strcmp((*tab)[at].s, m->need[k]) != 0)
                 at = (at + 1) & (*cap - 1);
+            int ws = bp_regex_lit_at_word_start(m, m->need[k]);
             if (!(*tab)[at].s) {
                 (*tab)[at].s = m->need[k];
                 (*tab)[at].idx = (uint32_t)r->npresence++;
-                if (bp_prefilter_add(pf, m->need[k], strlen(m->need[k]),
-                                     (int)(((*tab)[at].idx << 5) | 1)) < 0)
-                    return -1;
+                (*tab)[at].ws = ws;
             }
+            (*tab)[at].ws &= ws; /* at word starts only if it is so for every phrase */
             m->need_idx[k] = (*tab)[at].idx;
         }
+    }
+    /* literals of a phrase's first word (or a lexicon phrase's words) go to the prefilter's
+     * word starts; a brand phrase's later words, which may be glued to the one before
+     * («совикмаркет»), are looked for with memmem only when a phrase needs them */
+    char **lazy = realloc(r->presence_lazy, (r->npresence + 1) * sizeof *lazy);
+    if (!lazy)
+        return -1;
+    r->presence_lazy = lazy;
+    for (size_t j = 0; j < *cap; j++) {
+        const presence_t *ps = &(*tab)[j];
+        if (!ps->s)
+            continue;
+        lazy[ps->idx] = ps->ws ? NULL : ps->s;
+        if (ps->ws && bp_prefilter_add_word_start(pf, ps->s, strlen(ps->s),
+                                                  (int)((ps->idx << 5) | 1)) < 0)
+            return -1;
     }
     return 0;
 }
@@ -390,11 +409,18 @@ static int rules_finish(bp_rules_t *r)
         m->litlen = m->lit ? (uint32_t)strlen(m->lit) : 0;
         /* ids are matcher << 5 (the low bits are free for variants of the scheme) */
         if (m->lit && *m->lit) {
-            if (bp_prefilter_add(pf, m->lit, strlen(m->lit), (int)(i << 5)) < 0)
+            int id = (int)(i << 5);
+            if ((bp_regex_lit_at_word_start(m, m->lit)
+                     ? bp_prefilter_add_word_start(pf, m->lit, strlen(m->lit), id)
+                     : bp_prefilter_add(pf, m->lit, strlen(m->lit), id)) < 0)
                 return -1;
         } else if (m->nlits) {
+            int ws = bp_regex_lit_at_word_start(m, m->lits[0]); /* all of them or none */
             for (size_t k = 0; k < m->nlits; k++)
-                if (bp_prefilter_add(pf, m->lits[k], strlen(m->lits[k]), (int)(i << 5)) < 0)
+                if ((ws ? bp_prefilter_add_word_start(pf, m->lits[k], strlen(m->lits[k]),
+                                                      (int)(i << 5))
+                        : bp_prefilter_add(pf, m->lits[k], strlen(m->lits[k]), (int)(i << 5))) <
+                    0)
                     return -1;
         } else {
             m->always = 1;
@@ -598,6 +624,7 @@ void bp_rules_free(bp_rules_t *r)
     free(r->always);
     free(r->always_digits);
     bp_policy_free(&r->policy);
+    free(r->presence_lazy);
     free(r->endings_after_vowel);
     free(r->endings_after_consonant);
     bp_learned_free_all(r);

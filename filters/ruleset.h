@@ -140,6 +140,8 @@ struct bp_rules {
     size_t nalways_digits;
     int has_digits;
     size_t npresence;          /* distinct need literals (prefilter ids with the low bit set) */
+    char **presence_lazy;      /* per need literal: its bytes if the prefilter leaves it out
+                                * (memmem looks for it when a phrase needs it), else NULL */
     bp_policy_t policy;
     bp_norm_opts_t nopts, nopts_digits;
     char *endings_after_vowel, *endings_after_consonant; /* regex alternations */
@@ -224,12 +226,14 @@ struct bp_engine {
     struct bp_anc { int m; uint32_t pos; } *anc; /* literal hits of terms: matcher, position */
     struct bp_mstate { uint32_t gen, last_end; int done; } *ms; /* per matcher, this pass */
     uint32_t *present; /* per presence literal: the pass (gen) it was last seen in */
+    uint32_t *looked;  /* per lazy presence literal: the pass (gen) memmem looked for it in */
     size_t nanc, capanc;
     bp_word_t *words;
     size_t nwords, capwords;
     struct bp_span { uint32_t s, e; } *xs; /* exclusion / NEAR spans of one brand */
     size_t nxs, capxs;
     bp_result_t res;
+    bp_buf_t cstrs; /* bp_engine_judge_view: a view's strings copied NUL-terminated */
     char err[256];
 };
 
@@ -322,11 +326,23 @@ char *bp_regex_from_handle(const char *handle, const bp_norm_opts_t *o, char **l
  * text), each at least 2 bytes. Returns how many (0: none could be proven) and a malloc'd
  * array of malloc'd strings in *out (caller frees both). */
 size_t bp_regex_literals(const char *src, char ***out);
+/* Other literals every match of the pattern src contains (the plain runs of 3 bytes or more
+ * of its top-level sequence, lowercased like the text), besides chosen (its prefilter
+ * literals): none when it has a top-level alternation. Returns how many (at most 8) and a
+ * malloc'd array of malloc'd strings in *out (caller frees both). */
+size_t bp_regex_required(const char *src, char *const *chosen, size_t nchosen, char ***out);
 /* The single literal of bp_regex_literals when there is exactly one of at least 3 bytes, else
  * NULL. Caller frees. */
 char *bp_regex_literal(const char *src);
 /* Copy of a user pattern with ё/Ё replaced by е (normalized text has no ё). Caller frees. */
 char *bp_regex_fix_yo(const char *src);
+/* 1 if lit, a prefilter literal of m (its own or one its match needs), matters only at a
+ * word start: m is a generated term or handle whose regex opens with a lookbehind refusing a
+ * word character before the match, directly followed by lit's bytes (or, for a lexicon term,
+ * preceded by a separator of non-letters), or a pattern opening with "\b" whose every branch
+ * opens with one of its literals, all starting with a letter or digit. 0 when that cannot be
+ * shown. */
+int bp_regex_lit_at_word_start(const bp_matcher_t *m, const char *lit);
 /* Builds r's case-ending alternations (normalized). Returns 0 or -1. */
 int bp_regex_endings_init(bp_rules_t *r);
 
@@ -335,6 +351,10 @@ bp_prefilter_t *bp_prefilter_new(void);
 void bp_prefilter_free(bp_prefilter_t *p);
 /* Adds a literal; the scan reports id with each occurrence. Returns 0 or -1. */
 int bp_prefilter_add(bp_prefilter_t *p, const char *lit, size_t len, int id);
+/* The same for a literal that matters only where the character before it is not a letter or
+ * digit (or at the text's start): the scan skips its occurrences inside words (and reports
+ * them wherever it cannot tell). Returns 0 or -1. */
+int bp_prefilter_add_word_start(bp_prefilter_t *p, const char *lit, size_t len, int id);
 /* Builds the automaton; no adds after this. Returns 0 or -1 (no memory). */
 int bp_prefilter_build(bp_prefilter_t *p);
 typedef void (*bp_prefilter_cb)(void *ctx, int id, size_t start);

@@ -491,6 +491,71 @@ TEST(prefilter_equivalence_default_pack)
     bp_rules_free(r);
 }
 
+/* The same with words glued by every kind of neighbour the prefilter's word-start test must
+ * get right: none, '_', '-', digits, Latin and Cyrillic letters, CJK, emoji, combining marks,
+ * punctuation. */
+TEST(prefilter_equivalence_glued)
+{
+    static const char *const glue[] = {"", "", "_", "-", "1", "x", "ж", "中", "\xF0\x9F\x98\xA1",
+                                       "\xCC\x81", "'", ".", "#", "@", "\xC3\x9F", " ", " ", " "};
+    bp_rules_t *r = bp_rules_load("rules", NULL);
+    if (!r) {
+        fprintf(stderr, "    rules/ does not load; skipped\n");
+        return;
+    }
+    bp_engine_t *e = bp_engine_new(r);
+    char **words = NULL;
+    size_t nw = 0;
+    for (size_t b = 0; b < r->nbrands + r->nlex; b++) {
+        bp_example_t *ex = b < r->nbrands ? r->brands[b].examples : r->lex[b - r->nbrands].examples;
+        size_t n = b < r->nbrands ? r->brands[b].nexamples : r->lex[b - r->nbrands].nexamples;
+        for (size_t i = 0; i < n; i++) {
+            char *copy = strdup(ex[i].text), *save = NULL;
+            for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                char **nwp = realloc(words, (nw + 1) * sizeof *words);
+                if (!nwp)
+                    break;
+                words = nwp;
+                words[nw++] = strdup(w);
+            }
+            free(copy);
+        }
+    }
+    srand(11);
+    int differ = 0, with_hits = 0;
+    bp_hit_t *save = malloc(BP_ENGINE_MAX_HITS * sizeof *save);
+    for (int t = 0; t < 600 && nw && save; t++) {
+        char text[4096] = "";
+        int n = 3 + rand() % 20;
+        for (int k = 0; k < n; k++) {
+            strncat(text, words[(size_t)rand() % nw], 100);
+            strcat(text, glue[(size_t)rand() % (sizeof glue / sizeof *glue)]);
+        }
+        bp_engine_set_prefilter(e, 1);
+        int rc1 = bp_engine_run(e, text, strlen(text), NULL, 0, NULL, NULL);
+        size_t n1 = e->res.nhits;
+        double s1 = e->res.score;
+        memcpy(save, e->res.hits, n1 * sizeof *save);
+        bp_engine_set_prefilter(e, 0);
+        int rc2 = bp_engine_run(e, text, strlen(text), NULL, 0, NULL, NULL);
+        int same = rc1 == rc2 && n1 == e->res.nhits && s1 == e->res.score;
+        for (size_t i = 0; same && i < n1; i++)
+            same = save[i].m == e->res.hits[i].m && save[i].os == e->res.hits[i].os &&
+                   save[i].oe == e->res.hits[i].oe && save[i].flags == e->res.hits[i].flags;
+        if (!same && differ++ < 3)
+            fprintf(stderr, "    differs: \"%s\" (%zu vs %zu hits)\n", text, n1, e->res.nhits);
+        with_hits += n1 > 0;
+    }
+    CHECK_INT(differ, 0);
+    CHECK(with_hits > 400);
+    free(save);
+    for (size_t i = 0; i < nw; i++)
+        free(words[i]);
+    free(words);
+    bp_engine_free(e);
+    bp_rules_free(r);
+}
+
 int main(void)
 {
     R = bp_rules_load("tests/data/rules/good", NULL);
@@ -515,6 +580,7 @@ int main(void)
     RUN(bad_input_does_not_crash);
     RUN(prefilter_equivalence);
     RUN(prefilter_equivalence_default_pack);
+    RUN(prefilter_equivalence_glued);
     bp_engine_free(E);
     bp_rules_free(R);
     return test_summary();

@@ -147,6 +147,39 @@ TEST(literal_sets)
     lits_are("foo|\\w+", "");          /* one branch without a literal: none */
     lits_are("(?:abc|de)?xyz", "xyz");  /* an optional group is not required */
     lits_are("a|b", "");                /* shorter than 2 bytes */
+    /* literals leading every match beat longer ones further on (the pattern is then searched
+     * from their hits) */
+    lits_are("(?:block\\w*|froze|lock\\w*)\\W+(?:\\w+\\W+){0,2}?(?:account|money)",
+             "block,froze,lock");
+    lits_are("\\bкарт\\w*\\W+(?:\\w+\\W+){0,2}?заблоки\\w*", "карт");
+    lits_are("ab?cdefg", "cdefg");      /* "a" alone leads: too short */
+    lits_are("(?:ab|cd)?efghij", "efghij");
+}
+
+static void required_are(const char *pat, const char *chosen, const char *want)
+{
+    char **v = NULL, got[512] = "";
+    char *ch = (char *)chosen;
+    size_t n = bp_regex_required(pat, &ch, 1, &v);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strcat(got, ",");
+        strncat(got, v[i], sizeof got - strlen(got) - 1);
+        free(v[i]);
+    }
+    free(v);
+    CHECK_STR(got, want);
+}
+
+/* The other words a pattern's every match holds: checked before the pattern runs. */
+TEST(required_literals)
+{
+    required_are("карт\\w*\\W+(?:\\w+\\W+){0,2}?заблоки\\w*", "карт", "заблоки");
+    required_are("\\bскрыт\\w*\\W+ПЛАТЕЖ\\w*", "скрыт", "платеж"); /* lowercased */
+    required_are("foo\\W+barbaz|qux", "foo", "");    /* a top-level alternation: none */
+    required_are("foo\\W+(?:barbaz)?\\W+quux", "foo", "quux"); /* optional group skipped */
+    required_are("foo\\W+bars?\\W+x{2}yz", "foo", "bar"); /* "s?" and "x{2}" end runs */
+    required_are("foo\\W+ab", "foo", "");             /* under 3 bytes */
 }
 
 TEST(variant_regexes)
@@ -195,6 +228,88 @@ TEST(variant_regexes)
     bp_rules_free(r);
 }
 
+/* Word-start literals are found where the character before is not surely a letter or digit
+ * (the text's start, blanks, punctuation, '_', characters the scan does not know), never
+ * inside a word; the others everywhere. */
+TEST(word_start_literals)
+{
+    bp_prefilter_t *p = bp_prefilter_new();
+    CHECK_INT(bp_prefilter_add_word_start(p, "банк", strlen("банк"), 1), 0);
+    CHECK_INT(bp_prefilter_add(p, "банк", strlen("банк"), 2), 0);
+    CHECK_INT(bp_prefilter_add_word_start(p, "bank", 4, 3), 0);
+    CHECK_INT(bp_prefilter_add_word_start(p, ":(", 2, 4), 0); /* opens with punctuation */
+    CHECK_INT(bp_prefilter_build(p), 0);
+    /* offsets: банк 0, альфабанк 9 (банк at 19), _банк 28 (банк at 29), x банк, 中банк */
+    const char *t = "банк альфабанк _банк 1банк 中банк ok:( bank.bank";
+    found_t f = {0};
+    bp_prefilter_scan(p, t, strlen(t), collect, &f);
+    size_t alfa = (size_t)(strstr(t, "альфабанк") - t) + strlen("альфа");
+    size_t under = (size_t)(strstr(t, "_банк") - t) + 1;
+    size_t digit = (size_t)(strstr(t, "1банк") - t) + 1;
+    size_t cjk = (size_t)(strstr(t, "中банк") - t) + strlen("中");
+    size_t smile = (size_t)(strstr(t, ":(") - t);
+    size_t bank1 = (size_t)(strstr(t, "bank") - t), bank2 = bank1 + 5;
+    CHECK(has(&f, 1, 0) && has(&f, 2, 0));
+    CHECK(!has(&f, 1, alfa) && has(&f, 2, alfa)); /* inside a word: only the other one */
+    CHECK(has(&f, 1, under) && has(&f, 2, under));
+    CHECK(!has(&f, 1, digit) && has(&f, 2, digit));
+    CHECK(has(&f, 1, cjk)); /* not sure what 中 is: looked at */
+    CHECK(has(&f, 4, smile)); /* after a letter, but it opens with ':' */
+    CHECK(has(&f, 3, bank1) && has(&f, 3, bank2));
+    CHECK_INT(f.n, 11);
+    bp_prefilter_free(p);
+}
+
+/* Which literals the rules put at word starts: a term's first word, a lexicon phrase's later
+ * words; not a brand phrase's later word (it may be glued on), nor a pattern without "\b". */
+TEST(word_start_classification)
+{
+    bp_rules_t *r = bp_rules_load("tests/data/rules/good", NULL);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    char err[256];
+    bp_matcher_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = BP_MK_VARIANT;
+    size_t off;
+    m.src = bp_regex_from_term(r, "совика маркет", 1, &r->nopts, &m.lit, &off, NULL, &m.need,
+                               &m.nneed, err, sizeof err);
+    CHECK(m.src != NULL);
+    CHECK_STR(m.lit, "совик"); /* the first word leads now that it is long enough */
+    CHECK_INT(off, 0);
+    CHECK(bp_regex_lit_at_word_start(&m, m.lit));
+    CHECK_INT(m.nneed, 1);
+    CHECK(m.nneed == 1 && !bp_regex_lit_at_word_start(&m, m.need[0])); /* «совикамаркет» */
+    free(m.src);
+    free(m.lit);
+    for (size_t k = 0; k < m.nneed; k++)
+        free(m.need[k]);
+    free(m.need);
+    memset(&m, 0, sizeof m);
+    m.kind = BP_MK_NEGATIVE;
+    m.src = bp_regex_from_term(r, "не работает", 0, &r->nopts, &m.lit, &off, NULL, &m.need,
+                               &m.nneed, err, sizeof err);
+    CHECK(m.src != NULL);
+    CHECK_STR(m.lit, "работает"); /* «не» is too short to lead */
+    CHECK(bp_regex_lit_at_word_start(&m, m.lit)); /* after a separator */
+    CHECK(m.nneed == 1 && bp_regex_lit_at_word_start(&m, m.need[0]));
+    free(m.src);
+    free(m.lit);
+    for (size_t k = 0; k < m.nneed; k++)
+        free(m.need[k]);
+    free(m.need);
+    /* patterns */
+    char *lits1[] = {"kakaka"};
+    bp_matcher_t pm = {.kind = BP_MK_PATTERN, .src = "\\bkakaka(?:app|online)\\b", .lits = lits1, .nlits = 1};
+    CHECK(bp_regex_lit_at_word_start(&pm, "kakaka"));
+    pm.src = "kakaka(?:app|online)\\b";
+    CHECK(!bp_regex_lit_at_word_start(&pm, "kakaka"));
+    pm.src = "\\bkakaka|xkakaka";
+    CHECK(!bp_regex_lit_at_word_start(&pm, "kakaka")); /* the second branch has no \\b */
+    bp_rules_free(r);
+}
+
 int main(void)
 {
     RUN(finds_overlapping_occurrences);
@@ -203,5 +318,8 @@ int main(void)
     RUN(literal_extraction);
     RUN(literal_sets);
     RUN(variant_regexes);
+    RUN(required_literals);
+    RUN(word_start_literals);
+    RUN(word_start_classification);
     return test_summary();
 }
