@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench-filter.sh — filter throughput (issue 3, item 8): bp-filter in file mode over a generated
-# corpus of ~300-byte posts with 1,000 generated brand rules plus the default lexicons and
-# policy, beside a plain PCRE2-JIT loop over the same rules and corpus, on one core.
+# corpus of ~300-byte posts with 1,000 generated brand rules plus the default lexicons, learned
+# scorers and policy, beside a plain PCRE2-JIT loop over the same rules and corpus, on one core.
 # Prints figures; not a pass/fail test.
 # Environment: BP_BIN, BP_TOOLS (set by make), BENCH_POSTS (default 100000), BENCH_BRANDS (1000),
 # BENCH_PLAIN_POSTS (posts the slow plain loop runs on, default 1000), BENCH_INSTR=N (also count
@@ -20,6 +20,7 @@ command -v taskset >/dev/null && pin="taskset -c 0"
 mkdir -p "$tmp/rules"
 cp -r rules/lexicon "$tmp/rules/"
 [ -f rules/policy.yaml ] && cp rules/policy.yaml "$tmp/rules/"
+[ -d rules/model ] && cp -r rules/model "$tmp/rules/"
 "$BP_TOOLS/bench_gen" --brands "$brands" --rules-out "$tmp/rules" --posts "$posts" --out "$tmp/posts.jsonl"
 bytes=$(wc -c <"$tmp/posts.jsonl")
 textbytes=$(grep -o '"text":"[^"]*"' "$tmp/posts.jsonl" | head -2000 | awk '{ s += length($0) - 9 } END { printf "%d", s / NR }')
