@@ -13,6 +13,8 @@
 #include "ruleset.h"
 #include "timeutil.h"
 
+static int raw_cstr(bp_buf_t *b, const char *s);
+
 bp_engine_t *bp_engine_new(const bp_rules_t *r)
 {
     if (!r)
@@ -52,6 +54,23 @@ bp_engine_t *bp_engine_new(const bp_rules_t *r)
         e->mf[i] = (unsigned char)((bp_regex_simple_kind(r, m) & BP_MF_SIMPLE) |
                                    (anchor ? BP_MF_ANCHOR : 0) | (unsigned)m->kind << 4);
     }
+    /* each term as the mentions write it, escaped once here rather than per mention */
+    e->term_at = malloc((r->nm + 1) * 2 * sizeof *e->term_at);
+    bp_buf_init(&e->terms, 0);
+    for (size_t i = 0; e->term_at && i < r->nm; i++) {
+        size_t at = e->terms.len;
+        if (raw_cstr(&e->terms, r->m[i].term ? r->m[i].term : "") != 0) {
+            free(e->term_at);
+            e->term_at = NULL;
+            break;
+        }
+        e->term_at[2 * i] = (uint32_t)at;
+        e->term_at[2 * i + 1] = (uint32_t)(e->terms.len - at);
+    }
+    if (!e->term_at) {
+        bp_engine_free(e);
+        return NULL;
+    }
     pcre2_set_match_limit(e->mctx, r->policy.match_limit);
     pcre2_set_depth_limit(e->mctx, r->policy.depth_limit);
     pcre2_jit_stack_assign(e->mctx, NULL, e->jit);
@@ -80,6 +99,8 @@ void bp_engine_free(bp_engine_t *e)
     free(e->res.bs);
     bp_buf_free(&e->res.reasons);
     bp_buf_free(&e->cstrs);
+    bp_buf_free(&e->terms);
+    free(e->term_at);
     free(e);
 }
 
@@ -294,6 +315,12 @@ static int raw_cstr(bp_buf_t *b, const char *s)
     return bp_buf_putc(b, '"') | bp_buf_append(b, s, n) | bp_buf_putc(b, '"');
 }
 
+/* Matcher mi's term as a JSON string (made by bp_engine_new). */
+static int raw_term(const bp_engine_t *e, bp_buf_t *b, int mi)
+{
+    return bp_buf_append(b, e->terms.data + e->term_at[2 * mi], e->term_at[2 * mi + 1]);
+}
+
 /* "key": (key is a plain ASCII literal, nothing to escape), preceded by a comma. */
 static int raw_key(bp_buf_t *b, const char *k)
 {
@@ -321,6 +348,10 @@ static int raw_int(bp_buf_t *b, long long v)
 /* A score as engine_num then json_dumps write it: whole numbers as integers, else jansson's
  * real format ("%.17g", ".0" added when there is no '.' or 'e', exponent without '+' and
  * leading zeros). */
+#define RAW_NUM_SPAN 300 /* tenths: -30.0 .. 30.0 (14 KiB a thread) */
+static _Thread_local char raw_num_text[2 * RAW_NUM_SPAN + 1][24];
+static _Thread_local unsigned char raw_num_len[2 * RAW_NUM_SPAN + 1];
+
 static int raw_num(bp_buf_t *b, double v)
 {
     double r = round(v * 10) / 10;
@@ -333,6 +364,12 @@ static int raw_num(bp_buf_t *b, double v)
         long long w = (long long)fabs(r);
         return (r < 0 ? bp_buf_putc(b, '-') : 0) | raw_int(b, w) | bp_buf_append(b, ".5", 2);
     }
+    /* scores of -30..30: formatted once each, remembered (snprintf costs a microsecond) */
+    int cached = fabs(r) < RAW_NUM_SPAN / 10.0 + 0.05;
+    long k = cached ? lround(r * 10) + RAW_NUM_SPAN : 0;
+    cached = cached && k >= 0 && k <= 2 * RAW_NUM_SPAN;
+    if (cached && raw_num_len[k])
+        return bp_buf_append(b, raw_num_text[k], raw_num_len[k]);
     char s[64];
     int n = snprintf(s, sizeof s, "%.17g", r);
     if (n < 0 || (size_t)n >= sizeof s - 3)
@@ -353,6 +390,10 @@ static int raw_num(bp_buf_t *b, double v)
             memmove(start, end, (size_t)n - (size_t)(end - s) + 1);
             n -= (int)(end - start);
         }
+    }
+    if (cached && (size_t)n < sizeof raw_num_text[k]) {
+        memcpy(raw_num_text[k], s, (size_t)n);
+        raw_num_len[k] = (unsigned char)n;
     }
     return bp_buf_append(b, s, (size_t)n);
 }
@@ -399,7 +440,7 @@ static int engine_mention_raw(bp_engine_t *e, bp_buf_t *b, int64_t now_ms)
         rc |= bp_buf_append(b, first ? "{\"rule\":" : ",{\"rule\":", first ? 8 : 9);
         first = 0;
         rc |= raw_cstr(b, rule) | RAW_LIT(b, ",\"kind\":") | raw_cstr(b, kind) |
-              RAW_LIT(b, ",\"term\":") | raw_cstr(b, mt->term) |
+              RAW_LIT(b, ",\"term\":") | raw_term(e, b, h->m) |
               RAW_LIT(b, ",\"start\":") | raw_int(b, h->os) |
               RAW_LIT(b, ",\"end\":") | raw_int(b, h->oe) | bp_buf_putc(b, '}');
     }
@@ -416,7 +457,7 @@ static int engine_mention_raw(bp_engine_t *e, bp_buf_t *b, int64_t now_ms)
             continue;
         rc |= bp_buf_append(b, first ? "{\"term\":" : ",{\"term\":", first ? 8 : 9);
         first = 0;
-        rc |= raw_cstr(b, mt->term) | RAW_LIT(b, ",\"weight\":") | raw_num(b, h->weight) |
+        rc |= raw_term(e, b, h->m) | RAW_LIT(b, ",\"weight\":") | raw_num(b, h->weight) |
               RAW_LIT(b, ",\"start\":") | raw_int(b, h->os) |
               RAW_LIT(b, ",\"end\":") | raw_int(b, h->oe);
         if (h->flags & BP_HF_NEGATED)

@@ -234,6 +234,8 @@ struct bp_engine {
     size_t nxs, capxs;
     bp_result_t res;
     bp_buf_t cstrs; /* bp_engine_judge_view: a view's strings copied NUL-terminated */
+    bp_buf_t terms; /* every matcher's term as a JSON string (quoted, escaped), for mentions */
+    uint32_t *term_at; /* per matcher: offset and length in terms */
     char err[256];
 };
 

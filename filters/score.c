@@ -43,8 +43,12 @@ static int score_caps(const char *t, size_t len)
         if ((c >= 'A' && c <= 'Z') || (c >= 0x410 && c <= 0x42F) || (c >= 0x400 && c <= 0x40F) ||
             c == 0x490)
             up++;
-        else if ((c >= 'a' && c <= 'z') || (c >= 0x430 && c <= 0x45F) || c == 0x491)
-            low++;
+        else if ((c >= 'a' && c <= 'z') || (c >= 0x430 && c <= 0x45F) || c == 0x491) {
+            /* settled once the capitals could not catch up even if every byte left were one
+             * (3 up >= 7 low is the test below) */
+            if (++low % 16 == 0 && 7 * low > 3 * (up + (len - i)))
+                return 0;
+        }
     }
     return up >= 6 && up * 10 >= (up + low) * 7;
 }
