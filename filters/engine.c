@@ -54,6 +54,10 @@ bp_engine_t *bp_engine_new(const bp_rules_t *r)
         e->mf[i] = (unsigned char)((bp_regex_simple_kind(r, m) & BP_MF_SIMPLE) |
                                    (anchor ? BP_MF_ANCHOR : 0) | (unsigned)m->kind << 4);
     }
+    if (bp_match_prepare(e) < 0) {
+        bp_engine_free(e);
+        return NULL;
+    }
     /* each term as the mentions write it, escaped once here rather than per mention */
     e->term_at = malloc((r->nm + 1) * 2 * sizeof *e->term_at);
     bp_buf_init(&e->terms, 0);
@@ -100,6 +104,8 @@ void bp_engine_free(bp_engine_t *e)
     bp_buf_free(&e->res.reasons);
     bp_buf_free(&e->cstrs);
     bp_buf_free(&e->terms);
+    bp_buf_free(&e->phrases);
+    free(e->phrase_at);
     free(e->term_at);
     free(e);
 }

@@ -172,6 +172,131 @@ static int match_simple(const bp_rules_t *r, const char *t, size_t len, size_t p
     return 1;
 }
 
+/* ---- lexicon phrases checked in C ---- */
+
+#define PHRASE_OPEN "(?<![\\p{L}\\p{N}_])"
+#define PHRASE_SEP "[^\\p{L}\\p{N}]{1,3}"
+#define PHRASE_CLOSE "(?![\\p{L}\\p{N}_])"
+
+/* 1 if the first character of s (n bytes) is surely a letter or digit, as match_wclass says
+ * (the separator before a word then ends right before it). */
+static int phrase_word_ok(const char *s, size_t n)
+{
+    if (!n)
+        return 0;
+    size_t j = 0;
+    uint32_t cp = bp_utf8_decode(s, n, &j);
+    if (match_wclass(cp) != 1 || cp == '_')
+        return 0;
+    for (size_t i = 0; i < n; i++) /* plain text: nothing the regex would read otherwise */
+        if (strchr("\\^$.|?*+()[]{}", s[i]))
+            return 0;
+    return 1;
+}
+
+int bp_match_prepare(bp_engine_t *e)
+{
+    const bp_rules_t *r = e->r;
+    bp_buf_init(&e->phrases, 0);
+    e->phrase_at = calloc(r->nm + 1, sizeof *e->phrase_at);
+    if (!e->phrase_at)
+        return -1;
+    size_t ol = strlen(PHRASE_OPEN), sl = strlen(PHRASE_SEP), cl = strlen(PHRASE_CLOSE);
+    for (size_t i = 0; i < r->nm; i++) {
+        const bp_matcher_t *m = &r->m[i];
+        /* a lexicon term run anchored at its first word: "(?<!w)a[^LN]{1,3}b...(?!w)" */
+        if (m->kind < BP_MK_NEGATIVE || !m->lit || !m->anchored || !m->src ||
+            (e->mf[i] & BP_MF_SIMPLE) || strncmp(m->src, PHRASE_OPEN, ol) != 0)
+            continue;
+        size_t len = strlen(m->src);
+        if (len < ol + cl || strcmp(m->src + len - cl, PHRASE_CLOSE) != 0)
+            continue;
+        const char *p = m->src + ol, *end = m->src + len - cl;
+        size_t nw = 0;
+        int ok = 1;
+        while (ok && p <= end) {
+            const char *sep = strstr(p, PHRASE_SEP);
+            const char *we = sep && sep < end ? sep : end;
+            ok = nw < 64 && we - p < 256 && phrase_word_ok(p, (size_t)(we - p));
+            if (ok) {
+                size_t at = e->phrases.len;
+                if (nw == 0 && bp_buf_putc(&e->phrases, 0) < 0)
+                    return -1;
+                if (nw == 0)
+                    e->phrase_at[i] = (uint32_t)at;
+                if (bp_buf_putc(&e->phrases, (char)(we - p)) < 0 ||
+                    bp_buf_append(&e->phrases, p, (size_t)(we - p)) < 0)
+                    return -1;
+                nw++;
+            }
+            p = we == end ? end + 1 : we + sl;
+        }
+        if (!ok || nw < 2 || strncmp(m->src + ol, m->lit, strlen(m->lit)) != 0) {
+            if (nw) /* not a phrase after all: drop what was written */
+                e->phrases.len = e->phrase_at[i];
+            e->phrase_at[i] = 0;
+            continue;
+        }
+        e->phrases.data[e->phrase_at[i]] = (char)nw;
+        e->mf[i] = (unsigned char)((e->mf[i] & ~BP_MF_SIMPLE) | BP_SIMPLE_PHRASE);
+    }
+    return 0;
+}
+
+/* Is cp in [\p{L}\p{N}]? 1 yes, 0 no, -1 not sure. */
+static int match_lnclass(uint32_t cp)
+{
+    return cp == '_' ? 0 : match_wclass(cp);
+}
+
+/* A BP_SIMPLE_PHRASE matcher at pos: 1 match [pos,*end), 0 none, -1 unsure (run the regex).
+ * ph: the count byte, then each word as a length byte and its bytes. */
+static int match_phrase(const char *t, size_t len, size_t pos, const unsigned char *ph,
+                        size_t *end)
+{
+    if (pos > 0) { /* nothing of [\p{L}\p{N}_] before */
+        size_t b = pos - 1;
+        while (b > 0 && ((unsigned char)t[b] & 0xC0) == 0x80)
+            b--;
+        size_t j = b;
+        int w = match_wclass(bp_utf8_decode(t, len, &j));
+        if (w != 0)
+            return w > 0 ? 0 : -1;
+    }
+    size_t p = pos, nw = ph[0];
+    ph++;
+    for (size_t k = 0; k < nw; k++) {
+        if (k) { /* one to three characters outside [\p{L}\p{N}], then the word */
+            size_t seps = 0;
+            while (p < len) {
+                size_t j = p;
+                int w = match_lnclass(bp_utf8_decode(t, len, &j));
+                if (w < 0)
+                    return -1;
+                if (w)
+                    break;
+                p = j;
+                seps++;
+            }
+            if (seps < 1 || seps > 3)
+                return 0;
+        }
+        size_t wl = ph[0];
+        if (p + wl > len || memcmp(t + p, ph + 1, wl) != 0)
+            return 0;
+        p += wl;
+        ph += 1 + wl;
+    }
+    if (p < len) { /* nothing of [\p{L}\p{N}_] after */
+        size_t j = p;
+        int w = match_wclass(bp_utf8_decode(t, len, &j));
+        if (w != 0)
+            return w > 0 ? 0 : -1;
+    }
+    *end = p;
+    return 1;
+}
+
 /* Position order: start, longer first, then matcher. */
 static int hit_pos_cmp(const void *a, const void *b)
 {
@@ -266,7 +391,12 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
             int simple = e->mf[mi] & BP_MF_SIMPLE;
             if (simple) {
                 size_t end = pos;
-                int f = match_simple(r, n->text, n->len, pos, m->litlen, simple, &end);
+                int f = simple == BP_SIMPLE_PHRASE
+                            ? match_phrase(n->text, n->len, pos,
+                                           (const unsigned char *)e->phrases.data +
+                                               e->phrase_at[mi],
+                                           &end)
+                            : match_simple(r, n->text, n->len, pos, m->litlen, simple, &end);
                 if (f == 0)
                     continue;
                 if (f == 1) {

@@ -235,6 +235,9 @@ struct bp_engine {
     bp_result_t res;
     bp_buf_t cstrs; /* bp_engine_judge_view: a view's strings copied NUL-terminated */
     bp_buf_t terms; /* every matcher's term as a JSON string (quoted, escaped), for mentions */
+    bp_buf_t phrases;   /* BP_SIMPLE_PHRASE matchers' words: per phrase a count byte, then
+                         * each word as a length byte and its bytes */
+    uint32_t *phrase_at; /* per matcher: its offset in phrases (those of that kind only) */
     uint32_t *term_at; /* per matcher: offset and length in terms */
     char err[256];
 };
@@ -311,6 +314,8 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
 /* A handle: the normalized text matched as written, not inside a longer name. */
 #define BP_SIMPLE_ENDING 3     /* stem + an ending after a final vowel (required) */
 #define BP_SIMPLE_ENDING_OPT 4 /* stem + an ending after a consonant (optional) */
+#define BP_SIMPLE_PHRASE 5     /* a lexicon phrase of plain words (the engine's own kind, set by
+                                * bp_match_prepare: bp_regex_simple_kind never gives it) */
 /* How the engine can check m in C: its simple kind (1, 2), or for a brand's one-word variant
  * whose regex is exactly lookbehind + literal [+ case endings] + lookahead, 1 (no endings),
  * BP_SIMPLE_ENDING or BP_SIMPLE_ENDING_OPT; 0: only the regex can tell. */
@@ -367,6 +372,9 @@ void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp
 size_t bp_prefilter_size(const bp_prefilter_t *p);
 
 /* ---- match.c: running matchers over a text ---- */
+/* Finds the matchers whose literal hits C can verify as phrases (BP_SIMPLE_PHRASE in e->mf)
+ * and keeps their words. Called by bp_engine_new after e->mf is set. Returns 0 or -1. */
+int bp_match_prepare(bp_engine_t *e);
 /* Normalizes text, finds every hit of every matcher (brands and lexicon), words, clauses,
  * applies exclusions and NEAR. Returns 0, or -1 with the reason in e->err (match limit, bad
  * UTF-8 after normalization). */

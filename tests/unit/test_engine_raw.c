@@ -450,6 +450,48 @@ TEST(views_took_part)
     CHECK(n_viewed * 10 >= n_judged * 8);
 }
 
+/* Lexicon phrases the engine verifies in C (BP_SIMPLE_PHRASE) find what their regexes find:
+ * every such phrase of the default pack with its words joined by one to four separators of
+ * many kinds, glued to letters, digits, '_' and characters the C check does not know. */
+TEST(phrase_checks_agree_with_regexes)
+{
+    static const char *const seps[] = {" ", "  ", ", ", "...", "_", "—", " - ", "    ", "",
+                                       "\xC2\xA0", "\xF0\x9F\x98\xA1", "中", "1", "x"};
+    static const char *const around[] = {"", " ", "x", "_", "1", "#", "中", "«", "ж"};
+    bp_engine_t *off = bp_engine_new(R);
+    CHECK(off != NULL);
+    if (!off)
+        return;
+    bp_engine_set_prefilter(off, 0);
+    int phrases = 0, compared = 0;
+    for (size_t i = 0; i < R->nm; i++) {
+        if ((E->mf[i] & BP_MF_SIMPLE) != BP_SIMPLE_PHRASE)
+            continue;
+        phrases++;
+        for (int k = 0; k < 4; k++) {
+            /* the term's words (split at spaces) with random separators */
+            char text[1200] = "Сбербанк ", words[600];
+            snprintf(words, sizeof words, "%s", R->m[i].term);
+            strcat(text, around[rng(9)]);
+            char *save = NULL;
+            int first = 1;
+            for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                if (!first)
+                    strcat(text, k == 0 ? " " : seps[rng(14)]);
+                first = 0;
+                strncat(text, w, 100);
+            }
+            strcat(text, around[rng(9)]);
+            strcat(text, " ok");
+            same_with_every_regex(off, text);
+            compared++;
+        }
+    }
+    bp_engine_free(off);
+    CHECK(phrases >= 50);
+    CHECK(compared >= 200);
+}
+
 /* A mention that would pass the output buffer's cap: -1, nothing written; the same through a
  * view. */
 TEST(output_cap)
@@ -490,6 +532,7 @@ int main(void)
     RUN(escaped_rule_strings);
     RUN(c_checks_agree_with_regexes);
     RUN(pattern_anchors_agree_with_regexes);
+    RUN(phrase_checks_agree_with_regexes);
     RUN(output_cap);
     RUN(views_took_part);
     printf("judged %d posts, %d mentions, %d spliced, %d through a view\n", n_judged, n_mentions,
