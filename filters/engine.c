@@ -1,7 +1,8 @@
 /* engine.c — the engine's per-thread scratch and bp_engine_judge: a post in, a mention out
  * (matching, scoring, policy, then the mention JSON, the only allocation per matched post).
  * bp_engine_judge_raw writes the mention as text instead: the post's own bytes with the
- * mention's fields appended (no json_t copied or dumped; what bp-filter sends on). */
+ * mention's fields appended (no json_t copied or dumped); bp_engine_judge_view does the same
+ * from a one-pass view of the record (postview.h), no json_t at all: what bp-filter runs. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

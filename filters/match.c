@@ -134,21 +134,26 @@ static int match_wclass(uint32_t cp)
     return -1;
 }
 
+/* match_wclass of the character before pos (0 at the text's start). */
+static int match_class_before(const char *t, size_t len, size_t pos)
+{
+    if (pos == 0)
+        return 0;
+    size_t b = pos - 1;
+    while (b > 0 && ((unsigned char)t[b] & 0xC0) == 0x80)
+        b--;
+    return match_wclass(bp_utf8_decode(t, len, &b));
+}
+
 /* A one-word term at pos (literal of lit bytes): 1 match [pos,*end), 0 none, -1 unsure. For
  * simple = 2 the match runs on over word characters (the term's '*'); for the ending kinds
  * (BP_SIMPLE_ENDING*) the rest of the word after the stem must be one of the case endings. */
 static int match_simple(const bp_rules_t *r, const char *t, size_t len, size_t pos, size_t lit,
                         int simple, size_t *end)
 {
-    if (pos > 0) {
-        size_t b = pos - 1;
-        while (b > 0 && ((unsigned char)t[b] & 0xC0) == 0x80)
-            b--;
-        size_t j = b;
-        int w = match_wclass(bp_utf8_decode(t, len, &j));
-        if (w != 0)
-            return w > 0 ? 0 : -1;
-    }
+    int before = match_class_before(t, len, pos);
+    if (before != 0)
+        return before > 0 ? 0 : -1;
     size_t e = pos + lit;
     for (;;) {
         if (e >= len)
@@ -254,15 +259,9 @@ static int match_lnclass(uint32_t cp)
 static int match_phrase(const char *t, size_t len, size_t pos, const unsigned char *ph,
                         size_t *end)
 {
-    if (pos > 0) { /* nothing of [\p{L}\p{N}_] before */
-        size_t b = pos - 1;
-        while (b > 0 && ((unsigned char)t[b] & 0xC0) == 0x80)
-            b--;
-        size_t j = b;
-        int w = match_wclass(bp_utf8_decode(t, len, &j));
-        if (w != 0)
-            return w > 0 ? 0 : -1;
-    }
+    int before = match_class_before(t, len, pos); /* nothing of [\p{L}\p{N}_] before */
+    if (before != 0)
+        return before > 0 ? 0 : -1;
     size_t p = pos, nw = ph[0];
     ph++;
     for (size_t k = 0; k < nw; k++) {

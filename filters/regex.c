@@ -548,6 +548,18 @@ static size_t lit_skip_group(const char *s, size_t i)
     return i;
 }
 
+/* The index after the atom at s[i]: an escape, a class, a group, or one byte. */
+static size_t lit_skip_atom(const char *s, size_t i)
+{
+    if (s[i] == '\\' && s[i + 1])
+        return i + 2;
+    if (s[i] == '[')
+        return lit_skip_class(s, i);
+    if (s[i] == '(')
+        return lit_skip_group(s, i);
+    return i + 1;
+}
+
 /* If a quantifier starts at s[i], returns its length, its minimum count in *min and whether
  * it allows more than the minimum in *more. */
 static size_t lit_quant2(const char *s, size_t i, long *min, int *more)
@@ -834,19 +846,9 @@ size_t bp_regex_literals(const char *src, char ***out)
 /* 1 if the regex s has a '|' outside every group and class (a top-level alternation). */
 static int has_top_alt(const char *s)
 {
-    size_t j = 0;
-    while (s[j]) {
-        if (s[j] == '\\' && s[j + 1])
-            j += 2;
-        else if (s[j] == '[')
-            j = lit_skip_class(s, j);
-        else if (s[j] == '(')
-            j = lit_skip_group(s, j);
-        else if (s[j] == '|')
+    for (size_t j = 0; s[j]; j = lit_skip_atom(s, j))
+        if (s[j] == '|')
             return 1;
-        else
-            j++;
-    }
     return 0;
 }
 
@@ -1014,16 +1016,8 @@ static int lead_seq(const char *s, size_t *i, char *const *lits, size_t nlits, i
         bp_buf_free(&run);
     }
     /* the rest of the branch does not matter: skip to its end */
-    while (s[j] && s[j] != '|' && s[j] != ')') {
-        if (s[j] == '\\' && s[j + 1])
-            j += 2;
-        else if (s[j] == '[')
-            j = lit_skip_class(s, j);
-        else if (s[j] == '(')
-            j = lit_skip_group(s, j);
-        else
-            j++;
-    }
+    while (s[j] && s[j] != '|' && s[j] != ')')
+        j = lit_skip_atom(s, j);
     *i = j;
     return ok;
 }

@@ -430,6 +430,53 @@ TEST(prefilter_equivalence)
     CHECK(with_hits > 300); /* the generated posts do exercise the rules */
 }
 
+/* Every word of every example of r (brands and lexicons), for stitching posts; *nw gets how
+ * many. Caller frees each and the array. */
+static char **example_words(const bp_rules_t *r, size_t *nw)
+{
+    char **words = NULL;
+    *nw = 0;
+    for (size_t b = 0; b < r->nbrands + r->nlex; b++) {
+        bp_example_t *ex = b < r->nbrands ? r->brands[b].examples : r->lex[b - r->nbrands].examples;
+        size_t n = b < r->nbrands ? r->brands[b].nexamples : r->lex[b - r->nbrands].nexamples;
+        for (size_t i = 0; i < n; i++) {
+            char *copy = strdup(ex[i].text), *save = NULL;
+            for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                char **nwp = realloc(words, (*nw + 1) * sizeof *words);
+                if (!nwp)
+                    break;
+                words = nwp;
+                words[(*nw)++] = strdup(w);
+            }
+            free(copy);
+        }
+    }
+    return words;
+}
+
+/* Judges text with the prefilter and without it; 1 if the hits (matcher, span, fate) and the
+ * score agree, else 0 (the first few differences are printed). save: room for
+ * BP_ENGINE_MAX_HITS hits; *n1 gets the hits found with the prefilter. */
+static int same_without_prefilter(bp_engine_t *e, const char *text, bp_hit_t *save, size_t *n1)
+{
+    static int shown;
+    bp_engine_set_prefilter(e, 1);
+    int rc1 = bp_engine_run(e, text, strlen(text), NULL, 0, NULL, NULL);
+    *n1 = e->res.nhits;
+    double s1 = e->res.score;
+    memcpy(save, e->res.hits, *n1 * sizeof *save);
+    bp_engine_set_prefilter(e, 0);
+    int rc2 = bp_engine_run(e, text, strlen(text), NULL, 0, NULL, NULL);
+    bp_engine_set_prefilter(e, 1);
+    int same = rc1 == rc2 && *n1 == e->res.nhits && s1 == e->res.score;
+    for (size_t i = 0; same && i < *n1; i++)
+        same = save[i].m == e->res.hits[i].m && save[i].os == e->res.hits[i].os &&
+               save[i].oe == e->res.hits[i].oe && save[i].flags == e->res.hits[i].flags;
+    if (!same && shown++ < 6)
+        fprintf(stderr, "    differs: \"%s\" (%zu vs %zu hits)\n", text, *n1, e->res.nhits);
+    return same;
+}
+
 /* The same on the shipped rule pack, with posts stitched from its own examples' words. */
 TEST(prefilter_equivalence_default_pack)
 {
@@ -440,23 +487,8 @@ TEST(prefilter_equivalence_default_pack)
     }
     bp_engine_t *e = bp_engine_new(r);
     /* the words of every example */
-    char **words = NULL;
     size_t nw = 0;
-    for (size_t b = 0; b < r->nbrands + r->nlex; b++) {
-        bp_example_t *ex = b < r->nbrands ? r->brands[b].examples : r->lex[b - r->nbrands].examples;
-        size_t n = b < r->nbrands ? r->brands[b].nexamples : r->lex[b - r->nbrands].nexamples;
-        for (size_t i = 0; i < n; i++) {
-            char *copy = strdup(ex[i].text), *save = NULL;
-            for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-                char **nwp = realloc(words, (nw + 1) * sizeof *words);
-                if (!nwp)
-                    break;
-                words = nwp;
-                words[nw++] = strdup(w);
-            }
-            free(copy);
-        }
-    }
+    char **words = example_words(r, &nw);
     CHECK(nw > 100);
     srand(7);
     int differ = 0;
@@ -468,19 +500,9 @@ TEST(prefilter_equivalence_default_pack)
             strncat(text, words[(size_t)rand() % nw], 100);
             strcat(text, " ");
         }
-        bp_engine_set_prefilter(e, 1);
-        int rc1 = bp_engine_run(e, text, strlen(text), NULL, 0, NULL, NULL);
-        size_t n1 = e->res.nhits;
-        double s1 = e->res.score;
-        memcpy(save, e->res.hits, n1 * sizeof *save);
-        bp_engine_set_prefilter(e, 0);
-        int rc2 = bp_engine_run(e, text, strlen(text), NULL, 0, NULL, NULL);
-        int same = rc1 == rc2 && n1 == e->res.nhits && s1 == e->res.score;
-        for (size_t i = 0; same && i < n1; i++)
-            same = save[i].m == e->res.hits[i].m && save[i].os == e->res.hits[i].os &&
-                   save[i].oe == e->res.hits[i].oe && save[i].flags == e->res.hits[i].flags;
-        if (!same && differ++ < 3)
-            fprintf(stderr, "    differs: \"%s\" (%zu vs %zu hits)\n", text, n1, e->res.nhits);
+        size_t n1 = 0;
+        if (!same_without_prefilter(e, text, save, &n1))
+            differ++;
     }
     CHECK_INT(differ, 0);
     free(save);
@@ -504,23 +526,8 @@ TEST(prefilter_equivalence_glued)
         return;
     }
     bp_engine_t *e = bp_engine_new(r);
-    char **words = NULL;
     size_t nw = 0;
-    for (size_t b = 0; b < r->nbrands + r->nlex; b++) {
-        bp_example_t *ex = b < r->nbrands ? r->brands[b].examples : r->lex[b - r->nbrands].examples;
-        size_t n = b < r->nbrands ? r->brands[b].nexamples : r->lex[b - r->nbrands].nexamples;
-        for (size_t i = 0; i < n; i++) {
-            char *copy = strdup(ex[i].text), *save = NULL;
-            for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-                char **nwp = realloc(words, (nw + 1) * sizeof *words);
-                if (!nwp)
-                    break;
-                words = nwp;
-                words[nw++] = strdup(w);
-            }
-            free(copy);
-        }
-    }
+    char **words = example_words(r, &nw);
     srand(11);
     int differ = 0, with_hits = 0;
     bp_hit_t *save = malloc(BP_ENGINE_MAX_HITS * sizeof *save);
@@ -531,19 +538,9 @@ TEST(prefilter_equivalence_glued)
             strncat(text, words[(size_t)rand() % nw], 100);
             strcat(text, glue[(size_t)rand() % (sizeof glue / sizeof *glue)]);
         }
-        bp_engine_set_prefilter(e, 1);
-        int rc1 = bp_engine_run(e, text, strlen(text), NULL, 0, NULL, NULL);
-        size_t n1 = e->res.nhits;
-        double s1 = e->res.score;
-        memcpy(save, e->res.hits, n1 * sizeof *save);
-        bp_engine_set_prefilter(e, 0);
-        int rc2 = bp_engine_run(e, text, strlen(text), NULL, 0, NULL, NULL);
-        int same = rc1 == rc2 && n1 == e->res.nhits && s1 == e->res.score;
-        for (size_t i = 0; same && i < n1; i++)
-            same = save[i].m == e->res.hits[i].m && save[i].os == e->res.hits[i].os &&
-                   save[i].oe == e->res.hits[i].oe && save[i].flags == e->res.hits[i].flags;
-        if (!same && differ++ < 3)
-            fprintf(stderr, "    differs: \"%s\" (%zu vs %zu hits)\n", text, n1, e->res.nhits);
+        size_t n1 = 0;
+        if (!same_without_prefilter(e, text, save, &n1))
+            differ++;
         with_hits += n1 > 0;
     }
     CHECK_INT(differ, 0);
