@@ -458,8 +458,21 @@ static size_t lw_marks(const char *t, size_t a, size_t b, bp_learned_cb cb, void
     return n;
 }
 
+/* Which features learned_features gives: all of them, those that do not depend on which brand
+ * is judged (no brand word in them), or only those that do. */
+enum { LW_ALL, LW_COMMON, LW_BRAND };
+
+static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int brand,
+                               int part, bp_learned_cb cb, void *ctx);
+
 size_t bp_learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int brand,
                            bp_learned_cb cb, void *ctx)
+{
+    return learned_features(e, o, brand, LW_ALL, cb, ctx);
+}
+
+static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int brand,
+                               int part, bp_learned_cb cb, void *ctx)
 {
     const bp_rules_t *r = e->r;
     const bp_result_t *res = &e->res;
@@ -467,7 +480,7 @@ size_t bp_learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int
     const char *t = e->norm.text;
     size_t len = e->norm.len;
     if (!e->nwords)
-        return lw_marks(t, 0, len, cb, ctx);
+        return part == LW_BRAND ? 0 : lw_marks(t, 0, len, cb, ctx);
     /* the window: the sentences/clauses of the brand's hits, or every word */
     int lo = 1 << 30, hi = -1, first_w = -1;
     for (size_t i = 0; i < res->nhits; i++) {
@@ -586,15 +599,19 @@ size_t bp_learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int
     }
     size_t n = 0;
     for (size_t i = 0; i < nt; i++) {
-        if (!tok[i].special) {
+        if (!tok[i].special && part != LW_BRAND) {
             n += lw_emit(cb, ctx, 0, tok[i].s, tok[i].len, NULL, 0);
             if (tok[i].neg)
                 n += lw_emit(cb, ctx, '!', tok[i].s, tok[i].len, NULL, 0);
         }
+        int of_brand = i && (tok[i - 1].hit >= 0 || tok[i].hit >= 0);
         if (i && tok[i - 1].sentence == tok[i].sentence &&
-            !(tok[i - 1].special && tok[i].special))
+            !(tok[i - 1].special && tok[i].special) &&
+            (part == LW_ALL || of_brand == (part == LW_BRAND)))
             n += lw_emit(cb, ctx, 0, tok[i - 1].s, tok[i - 1].len, tok[i].s, tok[i].len);
     }
+    if (part == LW_BRAND)
+        return n;
     /* marks: from the window's first word to the word after its last (a smiley follows the
      * words it belongs to) */
     size_t a = o->scope == BP_LS_TEXT ? 0 : e->words[w0].s;
@@ -619,10 +636,16 @@ static void lw_add(void *ctx, const char *f, size_t len)
 int bp_learned_apply(bp_engine_t *e, const bp_learned_t *m)
 {
     bp_result_t *res = &e->res;
+    /* several brands in one window (the whole text, when the model reads at most that many
+     * words): the features without a brand word in them are summed once */
+    int share = m->opts.scope == BP_LS_TEXT && res->nbs > 1 && e->nwords <= BP_LEARNED_MAX_WORDS;
+    lw_sum_t common = {m, 0};
+    if (share)
+        learned_features(e, &m->opts, res->bs[0].brand, LW_COMMON, lw_add, &common);
     for (size_t i = 0; i < res->nbs; i++) {
         bp_brand_score_t *bs = &res->bs[i];
-        lw_sum_t s = {m, 0};
-        bp_learned_features(e, &m->opts, bs->brand, lw_add, &s);
+        lw_sum_t s = {m, common.sum};
+        learned_features(e, &m->opts, bs->brand, share ? LW_BRAND : LW_ALL, lw_add, &s);
         bs->lex = bs->score;
         bs->learned = m->blend * (m->bias + s.sum);
         double c = bs->lex + bs->learned;

@@ -236,6 +236,48 @@ TEST(score_arithmetic)
     CHECK(E->res.model == &R->models[0]);
 }
 
+static void sum_weights(void *ctx, const char *f, size_t len)
+{
+    void **c = ctx;
+    *(double *)c[1] += bp_learned_weight(c[0], f, len, NULL);
+}
+
+/* With several brands in one text, the features without a brand word are summed once for all
+ * of them: every brand still gets blend x (bias + the sum of its own features). Over the
+ * shipped models (which read the whole text). */
+TEST(shared_features_same_sums)
+{
+    bp_rules_t *r = bp_rules_load("rules", NULL);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    bp_engine_t *e = bp_engine_new(r);
+    static const char *const texts[] = {
+        "Билайн лучше МТС, а Мегафон вообще не работает :(",
+        "Сбербанк и ВТБ опять заблокировали карту, спасибо Тинькофф за быстрый ответ",
+        "МТС, Билайн, Теле2: связи нет третий день!!! ненавижу",
+        "@united lost my bag again, @AmericanAir was great though :)",
+        "Приватбанк не працює, монобанк працює, дякую"};
+    int multi = 0;
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+        CHECK_INT(bp_engine_run(e, texts[k], strlen(texts[k]), NULL, 0, NULL, NULL), 0);
+        const bp_learned_t *m = e->res.model;
+        if (!m)
+            continue;
+        multi += e->res.nbs > 1;
+        for (size_t i = 0; i < e->res.nbs; i++) {
+            double sum = 0;
+            void *ctx[2] = {(void *)m, &sum};
+            bp_learned_features(e, &m->opts, e->res.bs[i].brand, sum_weights, ctx);
+            double want = m->blend * (m->bias + sum);
+            CHECK(fabs(e->res.bs[i].learned - want) < 1e-9);
+        }
+    }
+    CHECK(multi >= 3);
+    bp_engine_free(e);
+    bp_rules_free(r);
+}
+
 TEST(explain_shows_learned)
 {
     bp_buf_t out = BP_BUF_INIT(1 << 20);
@@ -273,6 +315,7 @@ int main(void)
     RUN(broken_models);
     RUN(score_arithmetic);
     RUN(explain_shows_learned);
+    RUN(shared_features_same_sums);
     if (made) {
         char p[256];
         snprintf(p, sizeof p, "%s/model/m.yaml", dir);
