@@ -272,7 +272,10 @@ static int pv_string(pv_scan_t *s, bp_strv_t *out, int *escaped)
         } else if (c < 0x80) {
             p++;
         } else if (c >= 0xC2 && c <= 0xDF && end - p >= 2 && (p[1] & 0xC0) == 0x80) {
-            p += 2; /* a two-byte character (Cyrillic, Greek, accented Latin) inline */
+            /* a run of two-byte characters (Cyrillic, Greek, accented Latin) inline */
+            do
+                p += 2;
+            while (end - p >= 2 && p[0] >= 0xC2 && p[0] <= 0xDF && (p[1] & 0xC0) == 0x80);
         } else {
             size_t ul = pv_utf8_len(p, end);
             if (!ul)
