@@ -16,7 +16,14 @@ BP_NAMES=()
 
 bp_cleanup() {
   local rc=$?
-  local i
+  local i f
+  # processes started in a subshell (bp_fakehttp runs inside $(...)) are known by their pid
+  # files only
+  for f in "$T"/*.pid; do
+    [ -f "$f" ] || continue
+    i=$(cat "$f")
+    [[ " ${BP_PIDS[*]} " == *" $i "* ]] || BP_PIDS+=("$i")
+  done
   for i in "${!BP_PIDS[@]}"; do kill -TERM "${BP_PIDS[$i]}" 2>/dev/null; done
   for i in "${!BP_PIDS[@]}"; do
     for _ in $(seq 1 50); do kill -0 "${BP_PIDS[$i]}" 2>/dev/null || break; sleep 0.1; done
