@@ -225,6 +225,7 @@ struct part_track {
     int32_t partition;
     int active; /* 0 once revoked: entries drain, nothing is stored */
     bp_inflight_t *head, *tail;
+    size_t count; /* entries from head to tail */
 };
 
 struct bp_consumer {
@@ -278,6 +279,7 @@ bp_inflight_t *bp_consumer_begin(bp_consumer_t *c, const rd_kafka_message_t *m)
     else
         t->head = f;
     t->tail = f;
+    t->count++;
     return f;
 }
 
@@ -306,13 +308,13 @@ static int64_t track_advance(bp_consumer_t *c, part_track_t *t, int *failed, int
         }
         last = f->offset;
         t->head = f->next;
+        t->count--;
         if (!t->head)
             t->tail = NULL;
         f->next = c->freelist;
         c->freelist = f;
     }
-    for (bp_inflight_t *f = t->head; f; f = f->next)
-        (*pending)++;
+    *pending += (int)t->count; /* counted, not walked: thousands may wait for their acks */
     return last;
 }
 

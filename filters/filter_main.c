@@ -190,35 +190,69 @@ static const json_t *filter_alert_brands(const json_t *mention)
 /* ---------------- Kafka mode ---------------- */
 
 /* Metric series looked up by one label value, remembered so that a post costs no registry
- * lookup (a mutex and a search): a small open-addressing table of label -> handle. Values
- * longer than the slot, or past the table's fill, are looked up every time. */
-#define FILTER_HANDLES 512
+ * lookup (a mutex and a search over every series): an open-addressing table of label -> handle
+ * that doubles when three quarters full. Values longer than a slot's label, or a table that
+ * cannot grow, are looked up every time. */
+typedef struct filter_handle { char label[48]; void *h; } filter_handle_t;
 typedef struct filter_handles {
-    struct { char label[48]; void *h; } slot[FILTER_HANDLES];
-    size_t used;
+    filter_handle_t *slot;
+    size_t cap, used;
 } filter_handles_t;
 
+static uint32_t filter_label_hash(const char *label, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)label[i]) * 16777619u;
+    return h;
+}
+
+/* Doubles the table (at least 256 slots). Returns 0 or -1 (it stays as it was). */
+static int filter_handles_grow(filter_handles_t *hs)
+{
+    size_t cap = hs->cap ? hs->cap * 2 : 256;
+    filter_handle_t *s = calloc(cap, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < hs->cap; i++) {
+        if (!hs->slot[i].h)
+            continue;
+        size_t at = filter_label_hash(hs->slot[i].label, strlen(hs->slot[i].label)) & (cap - 1);
+        while (s[at].h)
+            at = (at + 1) & (cap - 1);
+        s[at] = hs->slot[i];
+    }
+    free(hs->slot);
+    hs->slot = s;
+    hs->cap = cap;
+    return 0;
+}
+
+/* The handle slot for label (n bytes): filled (*slot != NULL) or to be filled by the caller;
+ * NULL when it cannot be remembered. */
 static void **filter_handle_slot(filter_handles_t *hs, const char *label, size_t n)
 {
     if (n >= sizeof hs->slot[0].label)
         return NULL;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)label[i]) * 16777619u;
-    for (size_t k = 0; k < FILTER_HANDLES; k++) {
-        size_t at = (h + k) & (FILTER_HANDLES - 1);
-        if (!hs->slot[at].h) {
-            if (hs->used >= FILTER_HANDLES * 3 / 4)
-                return NULL;
+    if ((hs->used + 1) * 4 > hs->cap * 3 && filter_handles_grow(hs) < 0)
+        return NULL;
+    for (size_t at = filter_label_hash(label, n) & (hs->cap - 1);; at = (at + 1) & (hs->cap - 1)) {
+        filter_handle_t *s = &hs->slot[at];
+        if (!s->h) {
+            memcpy(s->label, label, n);
+            s->label[n] = '\0';
             hs->used++;
-            memcpy(hs->slot[at].label, label, n);
-            hs->slot[at].label[n] = '\0';
-            return &hs->slot[at].h; /* the caller fills it */
+            return &s->h; /* the caller fills it; a slot it leaves empty is taken again */
         }
-        if (strncmp(hs->slot[at].label, label, n) == 0 && hs->slot[at].label[n] == '\0')
-            return &hs->slot[at].h;
+        if (strncmp(s->label, label, n) == 0 && s->label[n] == '\0')
+            return &s->h;
     }
-    return NULL;
+}
+
+static void filter_handles_free(filter_handles_t *hs)
+{
+    free(hs->slot);
+    memset(hs, 0, sizeof *hs);
 }
 
 typedef struct filter_kafka {
@@ -555,6 +589,9 @@ out:
     bp_post_view_free(&fk.view);
     bp_buf_free(&fk.mbuf);
     bp_buf_free(&fk.abuf);
+    filter_handles_free(&fk.brand_hits);
+    filter_handles_free(&fk.freshness);
+    filter_handles_free(&fk.alerts_out);
     return rc;
 }
 

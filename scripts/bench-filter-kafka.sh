@@ -37,7 +37,7 @@ filter: {rules: "$T/rules"}
 EOF
 pin=""
 command -v taskset >/dev/null && pin="taskset -c 0"
-bp_bg filter $pin "$BP_BIN/bp-filter" -c "$T/filter.yaml"
+bp_bg filter $pin ${BENCH_KAFKA_WRAP:-} "$BP_BIN/bp-filter" -c "$T/filter.yaml"
 port() { sed -n 's|.*metrics on http://[^ ]*:\([0-9][0-9]*\)/metrics.*|\1|p' "$T/filter.log" | head -1; }
 bp_wait_for 60 '[ -n "$(port)" ]' || bp_fail "bp-filter did not announce its metrics port"
 P=$(port)
