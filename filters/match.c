@@ -179,26 +179,6 @@ static int match_simple(const bp_rules_t *r, const char *t, size_t len, size_t p
 
 /* ---- lexicon phrases checked in C ---- */
 
-#define PHRASE_OPEN "(?<![\\p{L}\\p{N}_])"
-#define PHRASE_SEP "[^\\p{L}\\p{N}]{1,3}"
-#define PHRASE_CLOSE "(?![\\p{L}\\p{N}_])"
-
-/* 1 if the first character of s (n bytes) is surely a letter or digit, as match_wclass says
- * (the separator before a word then ends right before it). */
-static int phrase_word_ok(const char *s, size_t n)
-{
-    if (!n)
-        return 0;
-    size_t j = 0;
-    uint32_t cp = bp_utf8_decode(s, n, &j);
-    if (match_wclass(cp) != 1 || cp == '_')
-        return 0;
-    for (size_t i = 0; i < n; i++) /* plain text: nothing the regex would read otherwise */
-        if (strchr("\\^$.|?*+()[]{}", s[i]))
-            return 0;
-    return 1;
-}
-
 int bp_match_prepare(bp_engine_t *e)
 {
     const bp_rules_t *r = e->r;
@@ -206,43 +186,16 @@ int bp_match_prepare(bp_engine_t *e)
     e->phrase_at = calloc(r->nm + 1, sizeof *e->phrase_at);
     if (!e->phrase_at)
         return -1;
-    size_t ol = strlen(PHRASE_OPEN), sl = strlen(PHRASE_SEP), cl = strlen(PHRASE_CLOSE);
     for (size_t i = 0; i < r->nm; i++) {
-        const bp_matcher_t *m = &r->m[i];
-        /* a lexicon term run anchored at its first word: "(?<!w)a[^LN]{1,3}b...(?!w)" */
-        if (m->kind < BP_MK_NEGATIVE || !m->lit || !m->anchored || !m->src ||
-            (e->mf[i] & BP_MF_SIMPLE) || strncmp(m->src, PHRASE_OPEN, ol) != 0)
+        if (e->mf[i] & BP_MF_SIMPLE)
             continue;
-        size_t len = strlen(m->src);
-        if (len < ol + cl || strcmp(m->src + len - cl, PHRASE_CLOSE) != 0)
+        size_t at = e->phrases.len;
+        int nw = bp_regex_phrase_words(&r->m[i], &e->phrases);
+        if (nw < 0)
+            return -1;
+        if (nw == 0)
             continue;
-        const char *p = m->src + ol, *end = m->src + len - cl;
-        size_t nw = 0;
-        int ok = 1;
-        while (ok && p <= end) {
-            const char *sep = strstr(p, PHRASE_SEP);
-            const char *we = sep && sep < end ? sep : end;
-            ok = nw < 64 && we - p < 256 && phrase_word_ok(p, (size_t)(we - p));
-            if (ok) {
-                size_t at = e->phrases.len;
-                if (nw == 0 && bp_buf_putc(&e->phrases, 0) < 0)
-                    return -1;
-                if (nw == 0)
-                    e->phrase_at[i] = (uint32_t)at;
-                if (bp_buf_putc(&e->phrases, (char)(we - p)) < 0 ||
-                    bp_buf_append(&e->phrases, p, (size_t)(we - p)) < 0)
-                    return -1;
-                nw++;
-            }
-            p = we == end ? end + 1 : we + sl;
-        }
-        if (!ok || nw < 2 || strncmp(m->src + ol, m->lit, strlen(m->lit)) != 0) {
-            if (nw) /* not a phrase after all: drop what was written */
-                e->phrases.len = e->phrase_at[i];
-            e->phrase_at[i] = 0;
-            continue;
-        }
-        e->phrases.data[e->phrase_at[i]] = (char)nw;
+        e->phrase_at[i] = (uint32_t)at;
         e->mf[i] = (unsigned char)((e->mf[i] & ~BP_MF_SIMPLE) | BP_SIMPLE_PHRASE);
     }
     return 0;

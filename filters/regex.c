@@ -12,6 +12,7 @@
 #define LOOKAHEAD "(?!" WORDCLASS ")"
 #define BRAND_SEP "[\\s\\-_./+&'\\x{2019}\\x{00b7}]{0,3}"
 #define LEX_SEP "[^\\p{L}\\p{N}]{1,3}"
+#define HANDLE_LOOKBEHIND "(?<![\\p{L}\\p{N}_@])"
 #define DIGIT_SEP "[\\s\\-_.]?"
 
 /* Russian and Ukrainian noun case endings. After a consonant the ending is optional; a final
@@ -352,6 +353,51 @@ int bp_regex_simple_kind(const bp_rules_t *r, const bp_matcher_t *m)
     return strcmp(p, LOOKAHEAD) == 0 ? kind : 0;
 }
 
+static int lit_starts_alnum(const char *lit);
+
+int bp_regex_phrase_words(const bp_matcher_t *m, bp_buf_t *out)
+{
+    /* a lexicon term run anchored at its first word: LOOKBEHIND a LEX_SEP b ... LOOKAHEAD */
+    if (m->kind < BP_MK_NEGATIVE || !m->lit || !m->anchored || !m->src ||
+        !regex_skip(m->src, LOOKBEHIND) || !regex_skip(m->src + strlen(LOOKBEHIND), m->lit))
+        return 0;
+    size_t ol = strlen(LOOKBEHIND), sl = strlen(LEX_SEP), cl = strlen(LOOKAHEAD);
+    size_t len = strlen(m->src);
+    if (len < ol + cl || strcmp(m->src + len - cl, LOOKAHEAD) != 0)
+        return 0;
+    const char *p = m->src + ol, *end = m->src + len - cl;
+    size_t start = out->len, nw = 0;
+    if (bp_buf_putc(out, 0) < 0)
+        return -1;
+    while (p <= end) {
+        const char *sep = strstr(p, LEX_SEP);
+        const char *we = sep && sep < end ? sep : end;
+        size_t wl = (size_t)(we - p);
+        /* a word of plain text (nothing the regex would read otherwise) opening with a letter
+         * or digit, so that the separator before it ends right before it */
+        int ok = nw < 64 && wl > 0 && wl < 256 && lit_starts_alnum(p);
+        for (size_t i = 0; ok && i < wl; i++)
+            ok = !strchr("\\^$.|?*+()[]{}", p[i]);
+        if (!ok) {
+            out->len = start; /* not a phrase after all: drop what was written */
+            if (out->data)
+                out->data[start] = '\0';
+            return 0;
+        }
+        if (bp_buf_putc(out, (char)wl) < 0 || bp_buf_append(out, p, wl) < 0)
+            return -1;
+        nw++;
+        p = we == end ? end + 1 : we + sl;
+    }
+    if (nw < 2) {
+        out->len = start;
+        out->data[start] = '\0';
+        return 0;
+    }
+    out->data[start] = (char)nw;
+    return (int)nw;
+}
+
 int bp_regex_ending_match(const bp_rules_t *r, int simple, const char *s, size_t n)
 {
     if (n == 0)
@@ -391,7 +437,7 @@ char *bp_regex_from_handle(const char *handle, const bp_norm_opts_t *o, char **l
         snprintf(err, errlen, "empty after normalization");
         goto done;
     }
-    if (bp_buf_puts(&b, "(?<![\\p{L}\\p{N}_@])") < 0)
+    if (bp_buf_puts(&b, HANDLE_LOOKBEHIND) < 0)
         goto nomem;
     for (const char *p = n; *p; p++) {
         unsigned char c = (unsigned char)*p;
@@ -1061,7 +1107,7 @@ static int lit_starts_alnum(const char *lit)
 
 int bp_regex_lit_at_word_start(const bp_matcher_t *m, const char *lit)
 {
-    static const char *const opens[] = {LOOKBEHIND, "(?<![\\p{L}\\p{N}_@])"};
+    static const char *const opens[] = {LOOKBEHIND, HANDLE_LOOKBEHIND};
     if (!m->src || !lit || !*lit)
         return 0;
     size_t ll = strlen(lit);

@@ -314,8 +314,8 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
 /* A handle: the normalized text matched as written, not inside a longer name. */
 #define BP_SIMPLE_ENDING 3     /* stem + an ending after a final vowel (required) */
 #define BP_SIMPLE_ENDING_OPT 4 /* stem + an ending after a consonant (optional) */
-#define BP_SIMPLE_PHRASE 5     /* a lexicon phrase of plain words (the engine's own kind, set by
-                                * bp_match_prepare: bp_regex_simple_kind never gives it) */
+#define BP_SIMPLE_PHRASE 5     /* a lexicon phrase of plain words (bp_regex_phrase_words; set
+                                * by bp_match_prepare: bp_regex_simple_kind never gives it) */
 /* How the engine can check m in C: its simple kind (1, 2), or for a brand's one-word variant
  * whose regex is exactly lookbehind + literal [+ case endings] + lookahead, 1 (no endings),
  * BP_SIMPLE_ENDING or BP_SIMPLE_ENDING_OPT; 0: only the regex can tell. */
@@ -327,6 +327,11 @@ int bp_regex_lits_lead(const char *src, char *const *lits, size_t nlits);
 /* Whether s (n bytes: the rest of a word after a stem) is one of the case endings a matcher
  * of that simple kind allows: 1 yes, 0 no, -1 cannot tell (the caller runs the regex). */
 int bp_regex_ending_match(const bp_rules_t *r, int simple, const char *s, size_t n);
+/* For a lexicon term whose regex is its plain words joined by separators and run anchored at
+ * its first word (BP_SIMPLE_PHRASE): appends to out a count byte, then each word as a length
+ * byte and its bytes, and returns the count (2 or more); 0 (out unchanged) for any other
+ * matcher; -1 if out cannot grow. */
+int bp_regex_phrase_words(const bp_matcher_t *m, bp_buf_t *out);
 char *bp_regex_from_handle(const char *handle, const bp_norm_opts_t *o, char **lit, char *err,
                            size_t errlen);
 /* Literals such that every match of the regex src contains one of them (lowercased like the
