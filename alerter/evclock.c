@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "grow.h"
 #include "model.h"
 #include "timeutil.h"
 
@@ -34,16 +35,8 @@ void evclock_free(evclock_t *c)
 
 int evclock_push(evclock_t *c, int64_t t)
 {
-    if (c->n == c->cap) {
-        if (c->cap >= EVCLOCK_MAX)
-            return -1;
-        size_t nc = c->cap ? c->cap * 2 : 256;
-        int64_t *nv = realloc(c->v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        c->v = nv;
-        c->cap = nc;
-    }
+    if (bp_grow(&c->v, &c->cap, c->n + 1, sizeof *c->v, 256, EVCLOCK_MAX) < 0)
+        return -1;
     size_t i = c->n++;
     c->v[i] = t;
     while (i > 0 && c->v[(i - 1) / 2] > c->v[i]) {

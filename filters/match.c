@@ -5,24 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "ruleset.h"
 #include "utf8.h"
 
 static int match_push(bp_engine_t *e, int mi, size_t s, size_t en)
 {
     bp_result_t *res = &e->res;
-    if (res->nhits == res->caphits) {
-        if (res->caphits >= BP_ENGINE_MAX_HITS) {
-            res->overflow++;
-            return 0;
-        }
-        size_t nc = res->caphits ? res->caphits * 2 : 64;
-        bp_hit_t *h = realloc(res->hits, nc * sizeof *h);
-        if (!h)
-            return -1;
-        res->hits = h;
-        res->caphits = nc;
+    if (res->nhits >= BP_ENGINE_MAX_HITS) {
+        res->overflow++;
+        return 0;
     }
+    if (bp_grow(&res->hits, &res->caphits, res->nhits + 1, sizeof *res->hits, 64,
+                BP_ENGINE_MAX_HITS) < 0)
+        return -1;
     bp_hit_t *h = &res->hits[res->nhits++];
     memset(h, 0, sizeof *h);
     h->m = mi;
@@ -90,16 +86,9 @@ static void match_cb(void *ctx, int code, size_t start)
         return;
     }
     if (e->mf[id] & BP_MF_ANCHOR) {
-        if (e->nanc == e->capanc) {
-            size_t nc = e->capanc ? e->capanc * 2 : 256;
-            if (nc > BP_ENGINE_MAX_TEXT)
-                return;
-            struct bp_anc *a = realloc(e->anc, nc * sizeof *a);
-            if (!a)
-                return;
-            e->anc = a;
-            e->capanc = nc;
-        }
+        if (bp_grow(&e->anc, &e->capanc, e->nanc + 1, sizeof *e->anc, 256,
+                    BP_ENGINE_MAX_TEXT) < 0)
+            return;
         e->anc[e->nanc].m = id;
         e->anc[e->nanc].pos = (uint32_t)start;
         e->nanc++;
@@ -441,16 +430,10 @@ static int match_pass(bp_engine_t *e, const bp_norm_t *n, const bp_prefilter_t *
 static int match_xpush(bp_engine_t *e, int mi, size_t s, size_t en)
 {
     (void)mi;
-    if (e->nxs == e->capxs) {
-        size_t nc = e->capxs ? e->capxs * 2 : 32;
-        if (nc > BP_ENGINE_MAX_HITS * 4)
-            return 0;
-        void *p = realloc(e->xs, nc * sizeof *e->xs);
-        if (!p)
-            return -1;
-        e->xs = p;
-        e->capxs = nc;
-    }
+    if (e->nxs >= BP_ENGINE_MAX_HITS * 4)
+        return 0;
+    if (bp_grow(&e->xs, &e->capxs, e->nxs + 1, sizeof *e->xs, 32, BP_ENGINE_MAX_HITS * 4) < 0)
+        return -1;
     e->xs[e->nxs].s = (uint32_t)s;
     e->xs[e->nxs].e = (uint32_t)en;
     e->nxs++;
@@ -543,14 +526,9 @@ static int match_words(bp_engine_t *e, const bp_norm_t *n)
                 break;
             i = j;
         }
-        if (e->nwords == e->capwords) {
-            size_t nc = e->capwords ? e->capwords * 2 : 128;
-            bp_word_t *w = realloc(e->words, nc * sizeof *w);
-            if (!w)
-                return -1;
-            e->words = w;
-            e->capwords = nc;
-        }
+        if (bp_grow(&e->words, &e->capwords, e->nwords + 1, sizeof *e->words, 128,
+                    (size_t)-1 / sizeof *e->words) < 0)
+            return -1;
         if (e->nwords) {
             if (sep_sentence) {
                 sentence++;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "ruleset.h"
 
 #define PF_MAX_LITERALS (1u << 22)
@@ -107,24 +108,9 @@ static int pf_add(bp_prefilter_t *p, const char *lit, size_t len, int id, int ws
 {
     if (p->built || len == 0 || len > BP_RULES_MAX_TERM * 8 || p->nlits >= PF_MAX_LITERALS)
         return -1;
-    if (p->npool + len > p->cappool) {
-        size_t nc = p->cappool ? p->cappool * 2 : 4096;
-        while (nc < p->npool + len)
-            nc *= 2;
-        char *np = realloc(p->pool, nc);
-        if (!np)
-            return -1;
-        p->pool = np;
-        p->cappool = nc;
-    }
-    if (p->nlits == p->caplits) {
-        size_t nc = p->caplits ? p->caplits * 2 : 256;
-        pf_lit_t *nl = realloc(p->lits, nc * sizeof *nl);
-        if (!nl)
-            return -1;
-        p->lits = nl;
-        p->caplits = nc;
-    }
+    if (bp_grow(&p->pool, &p->cappool, p->npool + len, 1, 4096, (size_t)-1) < 0 ||
+        bp_grow(&p->lits, &p->caplits, p->nlits + 1, sizeof *p->lits, 256, PF_MAX_LITERALS) < 0)
+        return -1;
     memcpy(p->pool + p->npool, lit, len);
     /* a literal opening with a character that is not surely a letter or digit is looked for
      * where such a character stands, which the scan does with the word starts */

@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "digest.h"
 #include "evclock.h"
+#include "grow.h"
 #include "idwindow.h"
 #include "incident.h"
 #include "model.h"
@@ -81,14 +82,8 @@ int rpdry_add(rpdry_t *d, const json_t *m, int64_t ms)
         return 0;
     if (d->n >= RPDRY_MAX_ITEMS)
         return -1;
-    if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 256;
-        rpdry_item_t *ni = realloc(d->items, nc * sizeof *ni);
-        if (!ni)
-            return -1;
-        d->items = ni;
-        d->cap = nc;
-    }
+    if (bp_grow(&d->items, &d->cap, d->n + 1, sizeof *d->items, 256, RPDRY_MAX_ITEMS) < 0)
+        return -1;
     json_t *copy = json_deep_copy(m);
     if (!copy)
         return -1;

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "crypto.h"
 #include "fileutil.h"
+#include "grow.h"
 #include "http.h"
 #include "test.h"
 #include "timeutil.h"
@@ -179,6 +180,26 @@ TEST(backoff_grows_with_jitter_and_is_capped)
     CHECK(!bp_http_status_retryable(200));
 }
 
+TEST(arrays_grow_by_doubling_up_to_their_cap)
+{
+    int *v = NULL;
+    size_t cap = 0;
+    CHECK_INT(bp_grow(&v, &cap, 1, sizeof *v, 4, 20), 0);
+    CHECK_INT(cap, 4);
+    CHECK_INT(bp_grow(&v, &cap, 4, sizeof *v, 4, 20), 0); /* room already */
+    CHECK_INT(cap, 4);
+    CHECK_INT(bp_grow(&v, &cap, 5, sizeof *v, 4, 20), 0);
+    CHECK_INT(cap, 8);
+    CHECK_INT(bp_grow(&v, &cap, 17, sizeof *v, 4, 20), 0); /* doubles past 16: the cap */
+    CHECK_INT(cap, 20);
+    for (int i = 0; i < 20; i++)
+        v[i] = i;
+    CHECK_INT(bp_grow(&v, &cap, 21, sizeof *v, 4, 20), -1); /* over the cap: unchanged */
+    CHECK_INT(cap, 20);
+    CHECK_INT(v[19], 19);
+    free(v);
+}
+
 int main(void)
 {
     RUN(rfc3339_parses_valid_forms);
@@ -190,5 +211,6 @@ int main(void)
     RUN(files_are_written_atomically_and_read_with_a_cap);
     RUN(hmac_sha256_matches_rfc4231);
     RUN(backoff_grows_with_jitter_and_is_capped);
+    RUN(arrays_grow_by_doubling_up_to_their_cap);
     return test_summary();
 }
