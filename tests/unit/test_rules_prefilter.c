@@ -123,10 +123,10 @@ TEST(literal_extraction)
 }
 
 /* The set of literals of pat, sorted into one comma-separated string. */
-static void lits_are(const char *pat, const char *want)
+/* Checks that the n strings of v (freed here, with v), joined by commas, are want. */
+static void joined_is(char **v, size_t n, const char *want)
 {
-    char **v = NULL, got[512] = "";
-    size_t n = bp_regex_literals(pat, &v);
+    char got[512] = "";
     for (size_t i = 0; i < n; i++) {
         if (i)
             strcat(got, ",");
@@ -135,6 +135,13 @@ static void lits_are(const char *pat, const char *want)
     }
     free(v);
     CHECK_STR(got, want);
+}
+
+static void lits_are(const char *pat, const char *want)
+{
+    char **v = NULL;
+    size_t n = bp_regex_literals(pat, &v);
+    joined_is(v, n, want);
 }
 
 TEST(literal_sets)
@@ -158,17 +165,10 @@ TEST(literal_sets)
 
 static void required_are(const char *pat, const char *chosen, const char *want)
 {
-    char **v = NULL, got[512] = "";
+    char **v = NULL;
     char *ch = (char *)chosen;
     size_t n = bp_regex_required(pat, &ch, 1, &v);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            strcat(got, ",");
-        strncat(got, v[i], sizeof got - strlen(got) - 1);
-        free(v[i]);
-    }
-    free(v);
-    CHECK_STR(got, want);
+    joined_is(v, n, want);
 }
 
 /* The other words a pattern's every match holds: checked before the pattern runs. */
