@@ -55,6 +55,9 @@ typedef struct pf_group {
      * 1-byte literal, indexed directly (8 KiB; NULL when the group has no such literal): a
      * position whose 2 bytes are not here skips the 1-, 2- and 3-byte tables */
     uint64_t *lead2;
+    /* the first two bytes of every literal of the group (every 2-byte start of a 1-byte one),
+     * indexed directly (8 KiB): the scan probes the group only at positions found here */
+    uint64_t *first2;
 } pf_group_t;
 
 struct bp_prefilter {
@@ -80,6 +83,7 @@ void bp_prefilter_free(bp_prefilter_t *p)
         free(p->g[g].bits);
         free(p->g[g].gate4);
         free(p->g[g].lead2);
+        free(p->g[g].first2);
     }
     free(p->pool);
     free(p->lits);
@@ -198,8 +202,18 @@ static int pf_build_group(bp_prefilter_t *p, pf_group_t *g, size_t first, size_t
     g->shift = 64 - lg;
     g->bits = calloc(((size_t)1 << lg) / 64, sizeof *g->bits);
     g->gate4 = calloc(((size_t)1 << lg) / 64, sizeof *g->gate4);
-    if (!g->bits || !g->gate4)
+    g->first2 = calloc(65536 / 64, sizeof *g->first2);
+    if (!g->bits || !g->gate4 || !g->first2)
         return -1;
+    for (size_t j = first; j < end; j++) {
+        const unsigned char *kb = (const unsigned char *)(p->pool + p->lits[j].off);
+        for (unsigned b2 = 0; b2 < 256; b2++) {
+            if (p->lits[j].len >= 2 && b2 != kb[1])
+                continue;
+            uint32_t l2 = pf_lead2(kb[0], (unsigned char)b2);
+            g->first2[l2 / 64] |= 1ull << (l2 % 64);
+        }
+    }
     size_t i = first;
     for (int ki = 0; ki < PF_NK; ki++) {
         pf_table_t *t = &g->t[ki];
@@ -333,13 +347,27 @@ void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp
     const pf_group_t *ws = p->g[PF_WS].nlits ? &p->g[PF_WS] : NULL;
     int inword = 0; /* the previous character is surely a letter or digit */
     /* character by character (literals are UTF-8: they start at a character) */
-    for (size_t i = 0, step = 1; i < len; i += step) {
-        step = u[i] < 0xC0 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
+    for (size_t i = 0, step; i < len; i += step) {
+        unsigned b = u[i];
+        int alnum;
+        if (b < 0x80) {
+            step = 1;
+            alnum = (b - '0' < 10u) || ((b | 0x20) - 'a' < 26u);
+        } else if ((b == 0xD0 || b == 0xD1) && i + 1 < len) {
+            step = 2; /* U+0400 to U+047F: Cyrillic letters, the usual case inline */
+            alnum = 1;
+        } else {
+            step = b < 0xC0 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+            alnum = pf_surely_alnum(u, i, len);
+        }
         /* word starts, and every character not surely a letter or digit */
-        int alnum = pf_surely_alnum(u, i, len);
         int start = !inword || !alnum;
         inword = alnum;
-        if (!start && !any)
+        /* a group is probed only where some literal of it starts with these two bytes */
+        uint32_t l2 = pf_lead2((unsigned char)b, i + 1 < len ? u[i + 1] : 0);
+        int pany = any && (any->first2[l2 / 64] & (1ull << (l2 % 64)));
+        int pws = start && ws && (ws->first2[l2 / 64] & (1ull << (l2 % 64)));
+        if (!pany && !pws)
             continue;
         /* the next 8 bytes in one load (zero-padded at the end of the text); each key length
          * is a mask of it */
@@ -349,9 +377,9 @@ void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp
             memcpy(&word, text + i, 8);
         else
             memcpy(&word, text + i, avail);
-        if (any)
+        if (pany)
             pf_probe(p, any, text, i, word, avail, cb, ctx);
-        if (start && ws)
+        if (pws)
             pf_probe(p, ws, text, i, word, avail, cb, ctx);
     }
 }
