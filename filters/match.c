@@ -249,6 +249,32 @@ static int hit_pos_cmp(const void *a, const void *b)
     return (x->m > y->m) - (x->m < y->m);
 }
 
+/* Sorts hits by cmp, stably (as glibc's merge-sort qsort does, so that the order of equal hits
+ * stays what it was): binary insertion for the few hits of a usual post, qsort beyond. */
+static inline __attribute__((always_inline)) void hits_sort(bp_hit_t *h, size_t n,
+                                                            int (*cmp)(const void *, const void *))
+{
+    if (n > 64) {
+        qsort(h, n, sizeof *h, cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if (cmp(&h[i - 1], &h[i]) <= 0)
+            continue;
+        size_t lo = 0, hi = i - 1; /* the first hit that sorts after h[i] */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (cmp(&h[mid], &h[i]) <= 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        bp_hit_t x = h[i];
+        memmove(&h[lo + 1], &h[lo], (i - lo) * sizeof *h);
+        h[lo] = x;
+    }
+}
+
 /* Whether need literal idx is in the text of this pass: the prefilter marked it, or (for one
  * the prefilter leaves out) memmem finds it, looked for once a pass. */
 static int match_present(bp_engine_t *e, const bp_norm_t *n, uint32_t idx)
@@ -398,7 +424,7 @@ static void match_pass_end(bp_engine_t *e, const bp_norm_t *n, size_t first)
     bp_hit_t *h = e->res.hits + first;
     size_t nh = e->res.nhits - first, k = 0;
     if (nh) /* hits may still be NULL: qsort must not get it */
-        qsort(h, nh, sizeof *h, hit_cmp);
+        hits_sort(h, nh, hit_cmp);
     for (size_t i = 0; i < nh; i++) {
         if (k && h[k - 1].m == h[i].m && h[i].s < h[k - 1].e)
             continue;
@@ -475,13 +501,14 @@ static int match_exclude(bp_engine_t *e, const bp_norm_t *n, size_t first)
 
 static int is_conjunction(const char *w, size_t n)
 {
-    static const struct { const char *s; size_t n; } list[] = {
-        {"а", 2}, {"но", 4}, {"однако", 12}, {"зато", 8}, {"але", 6}, {"проте", 10},
-        {"but", 3}, {"however", 7}, {"whereas", 7}, {"while", 5}, {"though", 6}};
+    /* by length (bytes), so that a word is compared with one or two at most */
+    static const char *const by_len[13][2] = {
+        [2] = {"а"}, [3] = {"but"}, [4] = {"но"}, [5] = {"while"}, [6] = {"але", "though"},
+        [7] = {"however", "whereas"}, [8] = {"зато"}, [10] = {"проте"}, [12] = {"однако"}};
     if (n > 12)
         return 0;
-    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
-        if (list[i].n == n && memcmp(list[i].s, w, n) == 0)
+    for (int k = 0; k < 2 && by_len[n][k]; k++)
+        if (memcmp(by_len[n][k], w, n) == 0)
             return 1;
     return 0;
 }
@@ -520,9 +547,19 @@ static int match_words(bp_engine_t *e, const bp_norm_t *n)
         }
         size_t ws = at;
         while (i < n->len) {
+            unsigned char c = (unsigned char)n->text[i];
+            if (c < 0x80) {
+                if (!bp_norm_is_word_ascii(c))
+                    break;
+                i++;
+                continue;
+            }
+            if ((c == 0xD0 || c == 0xD1) && i + 1 < n->len) {
+                i += 2; /* U+0400 to U+047F: Cyrillic letters, all word characters */
+                continue;
+            }
             size_t j = i;
-            uint32_t c2 = match_cp(n->text, n->len, &j);
-            if (c2 < 0x80 ? !bp_norm_is_word_ascii((unsigned char)c2) : !bp_norm_is_word_cp(c2))
+            if (!bp_norm_is_word_cp(match_cp(n->text, n->len, &j)))
                 break;
             i = j;
         }
@@ -700,7 +737,7 @@ int bp_match_text(bp_engine_t *e, const char *text, size_t len)
         e->res.nhits = k;
     }
     if (e->res.nhits)
-        qsort(e->res.hits, e->res.nhits, sizeof *e->res.hits, hit_pos_cmp);
+        hits_sort(e->res.hits, e->res.nhits, hit_pos_cmp);
     for (size_t i = 0; i < e->res.nhits; i++)
         match_place(e, &e->res.hits[i]);
     /* one brand, overlapping hits of several of its matchers: the longest one speaks */

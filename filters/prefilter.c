@@ -207,9 +207,8 @@ static int pf_build_group(bp_prefilter_t *p, pf_group_t *g, size_t first, size_t
         return -1;
     for (size_t j = first; j < end; j++) {
         const unsigned char *kb = (const unsigned char *)(p->pool + p->lits[j].off);
-        for (unsigned b2 = 0; b2 < 256; b2++) {
-            if (p->lits[j].len >= 2 && b2 != kb[1])
-                continue;
+        unsigned from = p->lits[j].len >= 2 ? kb[1] : 0, to = p->lits[j].len >= 2 ? kb[1] : 255;
+        for (unsigned b2 = from; b2 <= to; b2++) {
             uint32_t l2 = pf_lead2(kb[0], (unsigned char)b2);
             g->first2[l2 / 64] |= 1ull << (l2 % 64);
         }
