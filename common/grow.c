@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int bp_grow(void *pp, size_t *cap, size_t need, size_t elem, size_t first, size_t max)
+int bp_grow_slow(void *pp, size_t *cap, size_t need, size_t elem, size_t first, size_t max)
 {
     if (need <= *cap)
         return 0;
