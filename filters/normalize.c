@@ -877,6 +877,7 @@ void bp_norm_free(bp_norm_t *n)
 static int norm_fail(bp_norm_t *n)
 {
     n->len = 0;
+    n->upper = n->lower = 0;
     if (n->text && n->cap) {
         n->text[0] = '\0';
         n->map[0] = n->map_end[0] = 0;
@@ -1061,6 +1062,7 @@ static int norm_run(bp_norm_t *n, const unsigned char *u, size_t len, const bp_n
     unsigned wst = 0;        /* the current word's class bits | W_IN | W_FULL */
     uint32_t c1 = 0, c2 = 0; /* its last two code points */
     join_st_t js = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    size_t upper = 0, lower = 0; /* for n->upper, n->lower */
 
     while (i < len) {
         /* the output never exceeds 3 bytes per input byte consumed since a word's redo */
@@ -1120,6 +1122,7 @@ static int norm_run(bp_norm_t *n, const unsigned char *u, size_t len, const bp_n
                     lastb = p - 2;
                 }
                 wn += b < 0x80 ? j - i : (j - i) / 2;
+                lower += b < 0x80 ? j - i : (j - i) / 2;
                 i = j;
                 continue;
             }
@@ -1135,6 +1138,10 @@ static int norm_run(bp_norm_t *n, const unsigned char *u, size_t len, const bp_n
                 cp = bp_utf8_decode((const char *)u, len, &i);
                 e = cp < LO_TAB ? g_lo[cp] : norm_entry_hi(cp);
             }
+            if (cp - 'A' < 26u || cp - 0x400u < 0x30u || cp == 0x490)
+                upper++;
+            else if (cp - 0x450u < 0x10u || cp == 0x491) /* a-z, U+0430-U+044F: above */
+                lower++;
             m = e & 0x1FFFFFu;
             c = e >> 24;
             if (M_SPECIAL(m)) {
@@ -1209,6 +1216,8 @@ static int norm_run(bp_norm_t *n, const unsigned char *u, size_t len, const bp_n
     n->text[p] = '\0';
     n->map[p] = n->map_end[p] = (uint32_t)len;
     n->len = p;
+    n->upper = upper;
+    n->lower = lower;
     return 0;
 }
 

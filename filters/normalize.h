@@ -83,6 +83,9 @@ typedef struct bp_norm {
                         * normalized byte i starts; map[len] = the original length */
     uint32_t *map_end; /* map_end[i]: offset just after that character (and after any combining
                         * marks, repeats collapsed into it, ...); map_end[len] = original length */
+    /* letters of the original text, counted on the way for the CAPS test (score.c): capitals
+     * A-Z, U+0400-U+042F, U+0490; small letters a-z, U+0430-U+045F, U+0491 */
+    size_t upper, lower;
     size_t cap;        /* internal: bytes allocated for text (and entries for map, map_end) */
     struct bp_norm_ch *work; /* internal: code-point scratch for word steps and joining */
     size_t work_cap;

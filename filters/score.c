@@ -25,42 +25,20 @@ static int brand_valid(const bp_hit_t *h)
     return !(h->flags & (BP_HF_DROPPED | BP_HF_EXCLUDED | BP_HF_NONEAR));
 }
 
-/* A post "in CAPS": most of its letters (at least 6) are capitals. */
-static int score_caps(const char *t, size_t len)
+/* A post "in CAPS": most of its letters (at least 6) are capitals. The normalizer counted them
+ * (bp_norm_t upper, lower) while it read the text. */
+static int score_caps(size_t up, size_t low)
 {
-    size_t i = 0, up = 0, low = 0;
-    while (i < len) {
-        uint32_t c = (unsigned char)t[i];
-        if (c < 0x80) {
-            i++;
-        } else if (c >= 0xC2 && c <= 0xDF && i + 1 < len &&
-                   ((unsigned char)t[i + 1] & 0xC0) == 0x80) {
-            c = (c & 0x1F) << 6 | ((unsigned char)t[i + 1] & 0x3F); /* Cyrillic, inline */
-            i += 2;
-        } else {
-            c = bp_utf8_decode(t, len, &i);
-        }
-        if ((c >= 'A' && c <= 'Z') || (c >= 0x410 && c <= 0x42F) || (c >= 0x400 && c <= 0x40F) ||
-            c == 0x490)
-            up++;
-        else if ((c >= 'a' && c <= 'z') || (c >= 0x430 && c <= 0x45F) || c == 0x491) {
-            /* settled once the capitals could not catch up even if every byte left were one
-             * (3 up >= 7 low is the test below) */
-            if (++low % 16 == 0 && 7 * low > 3 * (up + (len - i)))
-                return 0;
-        }
-    }
     return up >= 6 && up * 10 >= (up + low) * 7;
 }
 
+/* "!!!" somewhere in the text. */
 static int score_excl(const char *t, size_t len)
 {
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        run = t[i] == '!' ? run + 1 : 0;
-        if (run >= 3)
+    const char *end = t + len;
+    for (const char *p = t; (p = memchr(p, '!', (size_t)(end - p))) != NULL; p++)
+        if (end - p >= 3 && p[1] == '!' && p[2] == '!')
             return 1;
-    }
     return 0;
 }
 
@@ -224,7 +202,7 @@ int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang
     res->score = 0;
     res->urgent = 0;
     res->nbs = 0;
-    res->caps = score_caps(text, len);
+    res->caps = score_caps(e->norm.upper, e->norm.lower); /* bp_match_text read this text */
     res->excl = score_excl(text, len);
     if (lang && !*lang)
         lang = NULL;

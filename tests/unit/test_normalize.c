@@ -536,6 +536,39 @@ TEST(idempotence)
 }
 
 /* Random texts from interesting pieces: no crash, maps consistent, idempotent. */
+/* The letter counts of the CAPS test, as a plain decoder counts them (the score used to count
+ * them itself; the normalizer now does on its way). */
+static void ref_letters(const char *t, size_t len, size_t *up, size_t *low)
+{
+    *up = *low = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t c = bp_utf8_decode(t, len, &i);
+        if ((c >= 'A' && c <= 'Z') || (c >= 0x400 && c <= 0x42F) || c == 0x490)
+            (*up)++;
+        else if ((c >= 'a' && c <= 'z') || (c >= 0x430 && c <= 0x45F) || c == 0x491)
+            (*low)++;
+    }
+}
+
+TEST(letter_counts_for_caps)
+{
+    static const char *texts[] = {
+        "", "ПРИВАТБАНК НЕНАВИЖУ", "Приватбанк ненавижу!!!", "ABC def", "ЀЁЂЏ ѐёђџ Ґґ",
+        "ПРИВЕЕЕТ sooo", "Пpивaт", "П р и в а т", "ＡＢ ａｂ", "\xD0\xFF\xD0 Я\xE2\x80 я",
+        "ё\xCC\x88 Ё\xCC\x81", "Ωω ß ẞ 中", "\xD0",
+    };
+    bp_norm_opts_t o = opts_all();
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        size_t up, low;
+        ref_letters(texts[k], strlen(texts[k]), &up, &low);
+        for (int d = 0; d < 2; d++) {
+            CHECK_INT(bp_normalize(&g_n, texts[k], strlen(texts[k]), d ? &o : NULL), 0);
+            CHECK_INT(g_n.upper, up);
+            CHECK_INT(g_n.lower, low);
+        }
+    }
+}
+
 TEST(random_texts)
 {
     static const char *pieces[] = {
@@ -556,7 +589,7 @@ TEST(random_texts)
     char buf[512];
     bp_norm_t n2;
     bp_norm_init(&n2);
-    int bad_map = 0, bad_idem = 0;
+    int bad_map = 0, bad_idem = 0, bad_count = 0;
     for (int iter = 0; iter < 20000; iter++) {
         size_t len = 0;
         seed = seed * 1103515245u + 12345u;
@@ -576,6 +609,11 @@ TEST(random_texts)
                 fprintf(stderr, "    bad map for \"%.*s\"\n", (int)len, buf);
             continue;
         }
+        size_t up, low;
+        ref_letters(buf, len, &up, &low);
+        if ((g_n.upper != up || g_n.lower != low) && !bad_count++)
+            fprintf(stderr, "    letters counted %zu/%zu, not %zu/%zu, in \"%.*s\"\n", g_n.upper,
+                    g_n.lower, up, low, (int)len, buf);
         if (bp_normalize(&n2, g_n.text, g_n.len, o) != 0 || strcmp(g_n.text, n2.text) != 0) {
             if (!bad_idem++)
                 fprintf(stderr, "    not idempotent (opts %d): \"%.*s\" -> \"%s\" -> \"%s\"\n",
@@ -584,6 +622,7 @@ TEST(random_texts)
     }
     CHECK_INT(bad_map, 0);
     CHECK_INT(bad_idem, 0);
+    CHECK_INT(bad_count, 0);
     bp_norm_free(&n2);
 }
 
@@ -656,6 +695,7 @@ int main(void)
     RUN(chunk_boundaries);
     RUN(buffers_reused);
     RUN(idempotence);
+    RUN(letter_counts_for_caps);
     RUN(random_texts);
     RUN(cstr_and_fold_cp);
     RUN(word_characters);
