@@ -59,12 +59,14 @@ bp_engine_t *bp_engine_new(const bp_rules_t *r)
         bp_engine_free(e);
         return NULL;
     }
-    /* each term as the mentions write it, escaped once here rather than per mention */
-    e->term_at = malloc((r->nm + 1) * 2 * sizeof *e->term_at);
+    /* each term, then each brand id, as the mentions write it: escaped once here rather than
+     * per mention */
+    e->term_at = malloc((r->nm + r->nbrands + 1) * 2 * sizeof *e->term_at);
     bp_buf_init(&e->terms, 0);
-    for (size_t i = 0; e->term_at && i < r->nm; i++) {
+    for (size_t i = 0; e->term_at && i < r->nm + r->nbrands; i++) {
         size_t at = e->terms.len;
-        if (raw_cstr(&e->terms, r->m[i].term ? r->m[i].term : "") != 0) {
+        const char *s = i < r->nm ? r->m[i].term : r->brands[i - r->nm].id;
+        if (raw_cstr(&e->terms, s ? s : "") != 0) {
             free(e->term_at);
             e->term_at = NULL;
             break;
@@ -328,6 +330,12 @@ static int raw_term(const bp_engine_t *e, bp_buf_t *b, int mi)
     return bp_buf_append(b, e->terms.data + e->term_at[2 * mi], e->term_at[2 * mi + 1]);
 }
 
+/* Brand bi's id as a JSON string (made by bp_engine_new). */
+static int raw_brand(const bp_engine_t *e, bp_buf_t *b, size_t bi)
+{
+    return raw_term(e, b, (int)(e->r->nm + bi));
+}
+
 /* "key": (key is a plain ASCII literal, nothing to escape), preceded by a comma. */
 static int raw_key(bp_buf_t *b, const char *k)
 {
@@ -423,7 +431,7 @@ static int engine_mention_raw(bp_engine_t *e, bp_buf_t *b, int64_t now_ms)
     for (size_t i = 0; i < res->nbs; i++) {
         if (i)
             rc |= bp_buf_putc(b, ',');
-        rc |= raw_cstr(b, r->brands[res->bs[i].brand].id);
+        rc |= raw_brand(e, b, res->bs[i].brand);
     }
     rc |= bp_buf_putc(b, ']') | raw_key(b, "matches") | bp_buf_putc(b, '[');
     int first = 1;
@@ -432,24 +440,19 @@ static int engine_mention_raw(bp_engine_t *e, bp_buf_t *b, int64_t now_ms)
         const bp_matcher_t *mt = &r->m[h->m];
         if (h->flags & (BP_HF_DROPPED | BP_HF_EXCLUDED | BP_HF_NONEAR))
             continue;
-        const char *rule, *kind;
-        if (mt->kind <= BP_MK_HANDLE) {
-            rule = r->brands[mt->owner].id;
-            kind = "brand";
-        } else if (mt->kind == BP_MK_URGENT && !(h->flags & BP_HF_NEGATED)) {
-            rule = mt->reason;
-            kind = "urgent";
-            if (!rule)
-                return -1; /* as json_string(NULL) fails the json_t path */
-        } else {
+        int brand = mt->kind <= BP_MK_HANDLE;
+        if (!brand && !(mt->kind == BP_MK_URGENT && !(h->flags & BP_HF_NEGATED)))
             continue;
-        }
+        if (!brand && !mt->reason)
+            return -1; /* as json_string(NULL) fails the json_t path */
         rc |= bp_buf_append(b, first ? "{\"rule\":" : ",{\"rule\":", first ? 8 : 9);
         first = 0;
-        rc |= raw_cstr(b, rule) | RAW_LIT(b, ",\"kind\":") | raw_cstr(b, kind) |
-              RAW_LIT(b, ",\"term\":") | raw_term(e, b, h->m) |
-              RAW_LIT(b, ",\"start\":") | raw_int(b, h->os) |
-              RAW_LIT(b, ",\"end\":") | raw_int(b, h->oe) | bp_buf_putc(b, '}');
+        if (brand)
+            rc |= raw_brand(e, b, mt->owner) | RAW_LIT(b, ",\"kind\":\"brand\"");
+        else
+            rc |= raw_cstr(b, mt->reason) | RAW_LIT(b, ",\"kind\":\"urgent\"");
+        rc |= RAW_LIT(b, ",\"term\":") | raw_term(e, b, h->m) | RAW_LIT(b, ",\"start\":") |
+              raw_int(b, h->os) | RAW_LIT(b, ",\"end\":") | raw_int(b, h->oe) | bp_buf_putc(b, '}');
     }
     rc |= bp_buf_putc(b, ']') | raw_key(b, "sentiment") | RAW_LIT(b, "{\"score\":") |
           raw_num(b, res->score) | RAW_LIT(b, ",\"label\":") |
@@ -477,7 +480,7 @@ static int engine_mention_raw(bp_engine_t *e, bp_buf_t *b, int64_t now_ms)
     for (size_t i = 0; i < res->nbs; i++) {
         if (i)
             rc |= bp_buf_putc(b, ',');
-        rc |= raw_cstr(b, r->brands[res->bs[i].brand].id) | RAW_LIT(b, ":{\"score\":") |
+        rc |= raw_brand(e, b, res->bs[i].brand) | RAW_LIT(b, ":{\"score\":") |
               raw_num(b, res->bs[i].score) | RAW_LIT(b, ",\"label\":") |
               raw_cstr(b, bp_score_label(res->bs[i].score)) | bp_buf_putc(b, '}');
     }
@@ -490,7 +493,7 @@ static int engine_mention_raw(bp_engine_t *e, bp_buf_t *b, int64_t now_ms)
             if (engine_alert_for(res, i)) {
                 if (n++)
                     rc |= bp_buf_putc(b, ',');
-                rc |= raw_cstr(b, r->brands[res->bs[i].brand].id);
+                rc |= raw_brand(e, b, res->bs[i].brand);
             }
         rc |= bp_buf_putc(b, ']');
     }
