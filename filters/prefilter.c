@@ -1,14 +1,16 @@
 /* prefilter.c — the literal prefilter: finds every occurrence of every rule literal in one
  * pass over the normalized text. Literals are bucketed by their first 1, 2, 3, 4, 6 or 8 bytes
  * (the most their length allows; 8 bytes are 4 Cyrillic letters, so buckets stay small) in
- * hash tables with a bitmap in front for quick rejection: each character position of the
- * text costs a few L1/L2 lookups however many rules there are. Literals of one bucket are
- * compared 8 bytes at a time against the loaded text; a literal several rules share is
- * compared once. Literals that matter only at the start of a word (a term's first word, which
- * its regex opens with a no-word-character-before lookbehind; a lexicon phrase's later words,
- * which follow a separator) live in a group of their own that is looked up only where the
- * previous character is not a letter or digit: inside a word only the few other literals are
- * looked for. Built once per rule set. */
+ * hash tables with a bitmap in front for quick rejection. At each character position, a table
+ * indexed by the next two bytes says which key lengths can start there at all (for the long
+ * ones, a second table by a hash of four bytes), so a position costs one or two L1 lookups
+ * however many rules there are, and only the tables that may hold a literal are probed.
+ * Literals of one bucket are compared 8 bytes at a time against the loaded text; a literal
+ * several rules share is compared once. Literals that matter only at the start of a word (a
+ * term's first word, which its regex opens with a no-word-character-before lookbehind; a
+ * lexicon phrase's later words, which follow a separator) live in a group of their own that
+ * is looked up only where the previous character is not a letter or digit: inside a word only
+ * the few other literals are looked for. Built once per rule set. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,8 @@ typedef struct pf_slot { uint64_t key; uint32_t first, count; } pf_slot_t;
 
 #define PF_NK 6
 #define PF_K4 3 /* index of the 4-byte keys */
+#define PF_LONG 0x80u /* in lm2: a literal of 4 bytes or more starts with these two bytes */
+#define PF_LM4_BITS 14
 static const size_t pf_klens[PF_NK] = {1, 2, 3, 4, 6, 8};
 
 typedef struct pf_table {
@@ -47,17 +51,15 @@ typedef struct pf_group {
     /* quick reject, one bitmap for every key length (up to 8 KiB: stays in L1 while the text
      * is scanned; a bitmap per length did not), sized to the group's keys */
     uint64_t *bits;
-    /* the first 4 bytes of every literal of 4 bytes or more (the keys of 4, 6 and 8 bytes):
-     * a position whose 4 bytes are not here skips those three tables */
-    uint64_t *gate4;
-    unsigned shift;        /* 64 - log2(bits in each bitmap) */
-    /* the first two bytes of every literal of 2 or 3 bytes, and every 2-byte start of a
-     * 1-byte literal, indexed directly (8 KiB; NULL when the group has no such literal): a
-     * position whose 2 bytes are not here skips the 1-, 2- and 3-byte tables */
-    uint64_t *lead2;
-    /* the first two bytes of every literal of the group (every 2-byte start of a 1-byte one),
-     * indexed directly (8 KiB): the scan probes the group only at positions found here */
-    uint64_t *first2;
+    unsigned shift;        /* 64 - log2(bits in the bitmap) */
+    /* which key lengths to look up at a position, from its first two bytes (indexed directly,
+     * 64 KiB, of which ordinary text touches a few lines): bit ki (ki < PF_K4) if a literal of
+     * key length index ki starts with them (a 1-byte literal: with the first), PF_LONG if one
+     * of 4 bytes or more does; 0: no literal of the group starts here */
+    uint8_t *lm2;
+    /* the same for the keys of 4, 6 and 8 bytes, from a hash of the first 4 bytes
+     * (2^PF_LM4_BITS entries; a collision only costs a lookup) */
+    uint8_t *lm4;
 } pf_group_t;
 
 struct bp_prefilter {
@@ -81,9 +83,8 @@ void bp_prefilter_free(bp_prefilter_t *p)
         for (int k = 0; k < PF_NK; k++)
             free(p->g[g].t[k].slots);
         free(p->g[g].bits);
-        free(p->g[g].gate4);
-        free(p->g[g].lead2);
-        free(p->g[g].first2);
+        free(p->g[g].lm2);
+        free(p->g[g].lm4);
     }
     free(p->pool);
     free(p->lits);
@@ -183,7 +184,7 @@ static int pf_cmp(const void *a, const void *b, void *ctx)
     return x->off < y->off ? -1 : x->off > y->off; /* stable: insertion order */
 }
 
-/* The lead2 bit of a position whose first two bytes are b0, b1 (b1 = 0 at the text's end). */
+/* The lm2 index of a position whose first two bytes are b0, b1 (b1 = 0 at the text's end). */
 static inline uint32_t pf_lead2(unsigned char b0, unsigned char b1)
 {
     return (uint32_t)b0 | (uint32_t)b1 << 8;
@@ -201,18 +202,10 @@ static int pf_build_group(bp_prefilter_t *p, pf_group_t *g, size_t first, size_t
         lg++;
     g->shift = 64 - lg;
     g->bits = calloc(((size_t)1 << lg) / 64, sizeof *g->bits);
-    g->gate4 = calloc(((size_t)1 << lg) / 64, sizeof *g->gate4);
-    g->first2 = calloc(65536 / 64, sizeof *g->first2);
-    if (!g->bits || !g->gate4 || !g->first2)
+    g->lm2 = calloc(65536, 1);
+    g->lm4 = calloc((size_t)1 << PF_LM4_BITS, 1);
+    if (!g->bits || !g->lm2 || !g->lm4)
         return -1;
-    for (size_t j = first; j < end; j++) {
-        const unsigned char *kb = (const unsigned char *)(p->pool + p->lits[j].off);
-        unsigned from = p->lits[j].len >= 2 ? kb[1] : 0, to = p->lits[j].len >= 2 ? kb[1] : 255;
-        for (unsigned b2 = from; b2 <= to; b2++) {
-            uint32_t l2 = pf_lead2(kb[0], (unsigned char)b2);
-            g->first2[l2 / 64] |= 1ull << (l2 % 64);
-        }
-    }
     size_t i = first;
     for (int ki = 0; ki < PF_NK; ki++) {
         pf_table_t *t = &g->t[ki];
@@ -240,19 +233,14 @@ static int pf_build_group(bp_prefilter_t *p, pf_group_t *g, size_t first, size_t
                 e++;
             uint32_t h = pf_hash(key, ki, g->shift);
             g->bits[h / 64] |= 1ull << (h % 64);
+            const unsigned char *kb = (const unsigned char *)(p->pool + p->lits[j].off);
             if (k >= 4) {
-                uint32_t gh = pf_hash(key & p->kmask[PF_K4], PF_NK, g->shift);
-                g->gate4[gh / 64] |= 1ull << (gh % 64);
+                g->lm2[pf_lead2(kb[0], kb[1])] |= PF_LONG;
+                g->lm4[pf_hash(key & p->kmask[PF_K4], PF_NK, 64 - PF_LM4_BITS)] |= 1u << ki;
             } else {
-                if (!g->lead2 && !(g->lead2 = calloc(65536 / 64, sizeof *g->lead2)))
-                    return -1;
-                const unsigned char *kb = (const unsigned char *)(p->pool + p->lits[j].off);
-                for (unsigned b2 = 0; b2 < 256; b2++) {
-                    if (k >= 2 && b2 != kb[1])
-                        continue;
-                    uint32_t l2 = pf_lead2(kb[0], (unsigned char)b2);
-                    g->lead2[l2 / 64] |= 1ull << (l2 % 64);
-                }
+                unsigned from = k >= 2 ? kb[1] : 0, to = k >= 2 ? kb[1] : 255;
+                for (unsigned b2 = from; b2 <= to; b2++)
+                    g->lm2[pf_lead2(kb[0], (unsigned char)b2)] |= 1u << ki;
             }
             uint32_t s = pf_slot0(key, t->mask);
             while (t->slots[s].count)
@@ -294,26 +282,21 @@ int bp_prefilter_build(bp_prefilter_t *p)
 }
 
 /* Looks up every literal of group g that starts at text[i] (word: the next 8 bytes, avail
- * bytes left). */
+ * bytes left; m2: g->lm2 of the position, not 0). */
 static inline __attribute__((always_inline)) void pf_probe(const bp_prefilter_t *p, const pf_group_t *g, const char *text,
-                            size_t i, uint64_t word, size_t avail, bp_prefilter_cb cb, void *ctx)
+                            size_t i, uint64_t word, size_t avail, unsigned m2, bp_prefilter_cb cb,
+                            void *ctx)
 {
-    int k0 = 0, nk = PF_NK;
-    if (avail >= 4) {
-        uint32_t gh = pf_hash(word & p->kmask[PF_K4], PF_NK, g->shift);
-        if (!(g->gate4[gh / 64] & (1ull << (gh % 64))))
-            nk = PF_K4; /* no literal of 4 bytes or more starts here */
-    }
-    uint32_t l2 = pf_lead2((unsigned char)text[i], avail >= 2 ? (unsigned char)text[i + 1] : 0);
-    if (!g->lead2 || !(g->lead2[l2 / 64] & (1ull << (l2 % 64))))
-        k0 = PF_K4; /* nor one of 1 to 3 bytes */
-    for (int ki = k0; ki < nk; ki++) {
+    unsigned m = m2 & ((1u << PF_K4) - 1);
+    if ((m2 & PF_LONG) && avail >= 4)
+        m |= g->lm4[pf_hash(word & p->kmask[PF_K4], PF_NK, 64 - PF_LM4_BITS)];
+    while (m) {
+        int ki = __builtin_ctz(m);
+        m &= m - 1;
         const pf_table_t *t = &g->t[ki];
         size_t k = pf_klens[ki];
         if (k > avail)
             break;
-        if (!t->nkeys)
-            continue;
         uint64_t key = word & p->kmask[ki];
         uint32_t h = pf_hash(key, ki, g->shift);
         if (!(g->bits[h / 64] & (1ull << (h % 64))))
@@ -364,8 +347,8 @@ void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp
         inword = alnum;
         /* a group is probed only where some literal of it starts with these two bytes */
         uint32_t l2 = pf_lead2((unsigned char)b, i + 1 < len ? u[i + 1] : 0);
-        int pany = any && (any->first2[l2 / 64] & (1ull << (l2 % 64)));
-        int pws = start && ws && (ws->first2[l2 / 64] & (1ull << (l2 % 64)));
+        unsigned pany = any ? any->lm2[l2] : 0;
+        unsigned pws = start && ws ? ws->lm2[l2] : 0;
         if (!pany && !pws)
             continue;
         /* the next 8 bytes in one load (zero-padded at the end of the text); each key length
@@ -377,9 +360,9 @@ void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp
         else
             memcpy(&word, text + i, avail);
         if (pany)
-            pf_probe(p, any, text, i, word, avail, cb, ctx);
+            pf_probe(p, any, text, i, word, avail, pany, cb, ctx);
         if (pws)
-            pf_probe(p, ws, text, i, word, avail, cb, ctx);
+            pf_probe(p, ws, text, i, word, avail, pws, cb, ctx);
     }
 }
 

@@ -1,5 +1,6 @@
 /* test_rules_prefilter.c — the literal prefilter, literal extraction from patterns and
  * the tolerant regexes generated from variants and terms. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,110 @@ TEST(many_literals)
     CHECK(has(&f, 4999, 7));
     CHECK(has(&f, 17, 22));
     bp_prefilter_free(p);
+}
+
+/* ---- the scan against a plain search, on random literals and texts ---- */
+
+typedef struct hitlist { uint64_t *v; size_t n, cap; } hitlist_t;
+
+static void collect_all(void *ctx, int id, size_t start)
+{
+    hitlist_t *h = ctx;
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 256;
+        h->v = realloc(h->v, h->cap * sizeof *h->v);
+    }
+    h->v[h->n++] = (uint64_t)start << 32 | (uint32_t)id;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The prefilter's notion of a letter or digit (see pf_surely_alnum), written plainly. */
+static int ref_alnum(const unsigned char *t, size_t i, size_t len)
+{
+    if (t[i] < 0x80)
+        return (t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'z') ||
+               (t[i] >= 'A' && t[i] <= 'Z');
+    if (t[i] < 0xC0 || t[i] >= 0xE0 || i + 1 >= len)
+        return 0;
+    unsigned cp = (t[i] & 0x1Fu) << 6 | (t[i + 1] & 0x3Fu);
+    return (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) ||
+           (cp >= 0x400 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x52F);
+}
+
+TEST(scan_matches_plain_search)
+{
+    static const char *alpha[] = {"а", "б", "р", "я", "ё", "a", "b", "z", "1", " ", ".", "#",
+                                  ":", "(", "é", "ґ", "\xD2\x82", "中", "😀", "_"};
+    const size_t na = sizeof alpha / sizeof alpha[0];
+    uint32_t seed = 777;
+#define RND() (seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7FFF)
+    int bad = 0;
+    for (int round = 0; round < 40 && !bad; round++) {
+        bp_prefilter_t *p = bp_prefilter_new();
+        size_t nl = 1 + RND() % 300;
+        char lits[300][48];
+        int ws[300];
+        for (size_t k = 0; k < nl; k++) {
+            size_t parts = 1 + RND() % 7, n = 0;
+            /* small alphabets per round, so that literals share prefixes and occur often */
+            for (size_t j = 0; j < parts; j++) {
+                const char *a = alpha[RND() % (round % 3 ? 8 : na)];
+                memcpy(lits[k] + n, a, strlen(a));
+                n += strlen(a);
+            }
+            lits[k][n] = 0;
+            ws[k] = RND() % 2;
+            int rc = ws[k] ? bp_prefilter_add_word_start(p, lits[k], n, (int)k)
+                           : bp_prefilter_add(p, lits[k], n, (int)k);
+            CHECK_INT(rc, 0);
+        }
+        CHECK_INT(bp_prefilter_build(p), 0);
+        for (int t = 0; t < 50 && !bad; t++) {
+            char text[400];
+            size_t len = 0, parts = RND() % 60;
+            for (size_t j = 0; j < parts; j++) {
+                const char *a = alpha[RND() % (round % 3 ? 8 : na)];
+                memcpy(text + len, a, strlen(a));
+                len += strlen(a);
+            }
+            hitlist_t got = {0}, want = {0};
+            bp_prefilter_scan(p, text, len, collect_all, &got);
+            const unsigned char *u = (const unsigned char *)text;
+            int inword = 0;
+            for (size_t i = 0; i < len;) {
+                size_t step = u[i] < 0xC0 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
+                int alnum = ref_alnum(u, i, len), start = !inword || !alnum;
+                inword = alnum;
+                for (size_t k = 0; k < nl; k++) {
+                    size_t n = strlen(lits[k]);
+                    /* a literal opening with a non-letter is looked for where one stands */
+                    int kws = ws[k] || !ref_alnum((const unsigned char *)lits[k], 0, n);
+                    if (n <= len - i && memcmp(text + i, lits[k], n) == 0 && (!kws || start))
+                        collect_all(&want, (int)k, i);
+                }
+                i += step;
+            }
+            if (got.n)
+                qsort(got.v, got.n, sizeof *got.v, u64_cmp);
+            if (want.n)
+                qsort(want.v, want.n, sizeof *want.v, u64_cmp);
+            if (got.n != want.n || (got.n && memcmp(got.v, want.v, got.n * sizeof *got.v))) {
+                fprintf(stderr, "    round %d: %zu hits, the plain search %zu, in \"%.*s\"\n", round,
+                        got.n, want.n, (int)len, text);
+                bad = 1;
+            }
+            free(got.v);
+            free(want.v);
+        }
+        bp_prefilter_free(p);
+    }
+#undef RND
+    CHECK_INT(bad, 0);
 }
 
 static void lit_is(const char *pat, const char *want)
@@ -315,6 +420,7 @@ int main(void)
     RUN(finds_overlapping_occurrences);
     RUN(shared_literals_and_utf8);
     RUN(many_literals);
+    RUN(scan_matches_plain_search);
     RUN(literal_extraction);
     RUN(literal_sets);
     RUN(variant_regexes);
