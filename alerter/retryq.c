@@ -1,5 +1,6 @@
 /* retryq.c — one JSON file per delivery job, written atomically (see retryq.h). */
 #include "retryq.h"
+#include "grow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -193,15 +194,9 @@ int retryq_load(retryq_t *q, aq_job_t **out)
             rename(path, bad);
             continue;
         }
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            aq_job_t **na = realloc(arr, nc * sizeof *na);
-            if (!na) {
-                retryq_job_free(j);
-                break;
-            }
-            arr = na;
-            cap = nc;
+        if (bp_grow(&arr, &cap, n + 1, sizeof *arr, 64, (size_t)-1 / sizeof *arr) < 0) {
+            retryq_job_free(j);
+            break;
         }
         arr[n++] = j;
     }

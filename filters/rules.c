@@ -10,6 +10,7 @@
 
 #include "crypto.h"
 #include "fileutil.h"
+#include "grow.h"
 #include "learned.h"
 #include "ruleset.h"
 #include "yamltree.h"
@@ -192,15 +193,9 @@ static void matcher_free(bp_matcher_t *m)
 
 int bp_rules_add_matcher(bp_rules_t *r, bp_matcher_t *m)
 {
-    if (r->nm == r->capm) {
-        size_t nc = r->capm ? r->capm * 2 : 256;
-        bp_matcher_t *a = realloc(r->m, nc * sizeof *a);
-        if (!a) {
-            matcher_free(m);
-            return -1;
-        }
-        r->m = a;
-        r->capm = nc;
+    if (bp_grow(&r->m, &r->capm, r->nm + 1, sizeof *r->m, 256, (size_t)-1 / sizeof *r->m) < 0) {
+        matcher_free(m);
+        return -1;
     }
     r->m[r->nm] = *m;
     return (int)r->nm++;

@@ -1,6 +1,7 @@
 /* rpagg.c — per brand / per bucket counts, top terms, top authors, most urgent posts
  * (see rpagg.h). */
 #include "rpagg.h"
+#include "grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -74,14 +75,8 @@ static rpagg_count_t *rpagg_counter_get(rpagg_counter_t *c, const char *key)
     }
     if (c->n >= RPAGG_MAX_KEYS)
         return NULL;
-    if (c->n == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 64;
-        rpagg_count_t *nv = realloc(c->v, nc * sizeof *nv);
-        if (!nv)
-            return NULL;
-        c->v = nv;
-        c->cap = nc;
-    }
+    if (bp_grow(&c->v, &c->cap, c->n + 1, sizeof *c->v, 64, (size_t)-1 / sizeof *c->v) < 0)
+        return NULL;
     rpagg_count_t *e = &c->v[c->n];
     memset(e, 0, sizeof *e);
     e->key = strdup(key);
@@ -205,14 +200,9 @@ static rpagg_brand_t *rpagg_brand(rpagg_t *a, const char *name)
             return &a->brands[i];
     if (a->nbrands >= RPAGG_MAX_BRANDS)
         return NULL;
-    if (a->nbrands == a->capbrands) {
-        size_t nc = a->capbrands ? a->capbrands * 2 : 16;
-        rpagg_brand_t *nb = realloc(a->brands, nc * sizeof *nb);
-        if (!nb)
-            return NULL;
-        a->brands = nb;
-        a->capbrands = nc;
-    }
+    if (bp_grow(&a->brands, &a->capbrands, a->nbrands + 1, sizeof *a->brands, 16,
+                (size_t)-1 / sizeof *a->brands) < 0)
+        return NULL;
     rpagg_brand_t *b = &a->brands[a->nbrands];
     memset(b, 0, sizeof *b);
     if (!(b->name = strdup(name)))
@@ -233,14 +223,9 @@ static rpagg_cell_t *rpagg_cell(rpagg_brand_t *b, int64_t start)
     }
     if (lo < b->ncells && b->cells[lo].start_ms == start)
         return &b->cells[lo];
-    if (b->ncells == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 32;
-        rpagg_cell_t *n = realloc(b->cells, nc * sizeof *n);
-        if (!n)
-            return NULL;
-        b->cells = n;
-        b->cap = nc;
-    }
+    if (bp_grow(&b->cells, &b->cap, b->ncells + 1, sizeof *b->cells, 32,
+                (size_t)-1 / sizeof *b->cells) < 0)
+        return NULL;
     memmove(&b->cells[lo + 1], &b->cells[lo], (b->ncells - lo) * sizeof *b->cells);
     memset(&b->cells[lo], 0, sizeof *b->cells);
     b->cells[lo].start_ms = start;
@@ -420,14 +405,9 @@ static rpagg_fresh_t *rpagg_fresh_source(rpagg_t *a, const char *source)
             return &a->fresh[i];
     if (a->nfresh >= RPAGG_MAX_BRANDS)
         return NULL;
-    if (a->nfresh == a->capfresh) {
-        size_t nc = a->capfresh ? a->capfresh * 2 : 8;
-        rpagg_fresh_t *nf = realloc(a->fresh, nc * sizeof *nf);
-        if (!nf)
-            return NULL;
-        a->fresh = nf;
-        a->capfresh = nc;
-    }
+    if (bp_grow(&a->fresh, &a->capfresh, a->nfresh + 1, sizeof *a->fresh, 8,
+                (size_t)-1 / sizeof *a->fresh) < 0)
+        return NULL;
     rpagg_fresh_t *f = &a->fresh[a->nfresh];
     memset(f, 0, sizeof *f);
     if (!(f->source = strdup(source)))
@@ -456,14 +436,9 @@ static int rpagg_fresh_push(rpagg_t *a, rpagg_fresh_t *f, int st, double secs)
             f->v[st][j] = secs;
         return 0;
     }
-    if (f->nv[st] == f->cap[st]) {
-        size_t nc = f->cap[st] ? f->cap[st] * 2 : 256;
-        double *nv = realloc(f->v[st], nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        f->v[st] = nv;
-        f->cap[st] = nc;
-    }
+    if (bp_grow(&f->v[st], &f->cap[st], f->nv[st] + 1, sizeof *f->v[st], 256,
+                (size_t)-1 / sizeof *f->v[st]) < 0)
+        return -1;
     f->v[st][f->nv[st]++] = secs;
     return 0;
 }

@@ -1,6 +1,7 @@
 /* watchdog.c — latest heartbeat per feed, staleness rules, episodes and their alerts
  * (see watchdog.h). */
 #include "watchdog.h"
+#include "grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,14 +59,8 @@ static wd_feed_t *watchdog_find(watchdog_t *w, const char *feed, int create)
             return &w->v[i];
     if (!create || w->n >= WATCHDOG_MAX_FEEDS)
         return NULL;
-    if (w->n == w->cap) {
-        size_t nc = w->cap ? w->cap * 2 : 16;
-        wd_feed_t *nv = realloc(w->v, nc * sizeof *nv);
-        if (!nv)
-            return NULL;
-        w->v = nv;
-        w->cap = nc;
-    }
+    if (bp_grow(&w->v, &w->cap, w->n + 1, sizeof *w->v, 16, (size_t)-1 / sizeof *w->v) < 0)
+        return NULL;
     wd_feed_t *f = &w->v[w->n++];
     memset(f, 0, sizeof *f);
     snprintf(f->hb.feed, sizeof f->hb.feed, "%s", feed);
