@@ -112,17 +112,43 @@ int bp_time_parse_rfc3339(const char *s, int64_t *ms_out)
     return 0;
 }
 
+/* The last second a thread formatted, as "YYYY-MM-DDThh:mm:ss": calls in the same second (most
+ * of them: the filter stamps every mention) only write the milliseconds. */
+static _Thread_local struct {
+    int valid;
+    int64_t secs;
+    char head[20];
+} fmt_cache;
+
 char *bp_time_format_rfc3339(int64_t ms, char *buf)
 {
-    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int msec = (int)(ms - (int64_t)secs * 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char tmp[96];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msec);
-    memcpy(buf, tmp, BP_TIME_BUFSZ - 1);
-    buf[BP_TIME_BUFSZ - 1] = '\0';
+    /* floor(ms / 1000), and 0..999 ms into that second */
+    int64_t secs = ms / 1000 - (ms % 1000 < 0);
+    int msec = (int)(ms - secs * 1000);
+    if (!fmt_cache.valid || fmt_cache.secs != secs) {
+        time_t t = (time_t)secs;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char tmp[96];
+        int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msec);
+        memcpy(buf, tmp, BP_TIME_BUFSZ - 1);
+        buf[BP_TIME_BUFSZ - 1] = '\0';
+        /* the usual 24-character shape is kept for the next call in this second */
+        fmt_cache.valid = n == 24 && tmp[19] == '.';
+        if (fmt_cache.valid) {
+            fmt_cache.secs = secs;
+            memcpy(fmt_cache.head, tmp, 19);
+        }
+        return buf;
+    }
+    memcpy(buf, fmt_cache.head, 19);
+    buf[19] = '.';
+    buf[20] = (char)('0' + msec / 100);
+    buf[21] = (char)('0' + msec / 10 % 10);
+    buf[22] = (char)('0' + msec % 10);
+    buf[23] = 'Z';
+    buf[24] = '\0';
     return buf;
 }
 
