@@ -1,7 +1,6 @@
 /* timeutil.c — clocks, RFC 3339 parsing/formatting, durations (see timeutil.h). */
 #include "timeutil.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +29,17 @@ void bp_sleep_ms(int64_t ms)
     nanosleep(&ts, NULL); /* EINTR ends the sleep early: callers re-check bp_running */
 }
 
+/* '0'..'9' (what isdigit accepts in every locale), without the ctype table lookup */
+static int is_digit(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
 static int digits(const char *s, int n, int *out)
 {
     int v = 0;
     for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
+        if (!is_digit(s[i]))
             return -1;
         v = v * 10 + (s[i] - '0');
     }
@@ -64,7 +69,9 @@ static int days_in_month(int y, int m)
 int bp_time_parse_rfc3339(const char *s, int64_t *ms_out)
 {
     int Y, M, D, h, mi, sec;
-    if (!s || strlen(s) < 20)
+    /* (no strlen: the checks below read left to right and each fails on the NUL of a string
+     * shorter than 20 bytes, before anything past it is read) */
+    if (!s)
         return -1;
     if (digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' ||
         digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
@@ -78,7 +85,7 @@ int bp_time_parse_rfc3339(const char *s, int64_t *ms_out)
     if (*p == '.') {
         p++;
         int nd = 0, scale = 100;
-        while (isdigit((unsigned char)*p)) {
+        while (is_digit(*p)) {
             if (nd < 3) {
                 frac_ms += (*p - '0') * scale;
                 scale /= 10;
