@@ -48,21 +48,23 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n, size_t i, uint32_t 
 }
 
 #ifdef __SSE2__
-/* Length of the longest prefix of u[0..16) that is ASCII and two-byte sequences (U+0080 to
- * U+07FF) only, ending where a character ends; u[0] must start a character. 16 if all of it. */
-static unsigned utf8_plain16(const unsigned char *u)
+/* Length of the longest prefix of u[skip..16) that is ASCII and two-byte sequences (U+0080 to
+ * U+07FF) only, ending where a character ends; u[skip] must start a character. 16 - skip if
+ * all of it. */
+static inline __attribute__((always_inline)) unsigned utf8_plain16(const unsigned char *u,
+                                                                 unsigned skip)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)u);
-    unsigned high = (unsigned)_mm_movemask_epi8(x);
+    unsigned high = (unsigned)_mm_movemask_epi8(x) >> skip;
     if (!high)
-        return 16;
+        return 16 - skip;
     /* as signed bytes: continuations 0x80..0xBF are < -64, leads 0xC2..0xDF are -62..-33 */
-    unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(-64)));
+    unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(-64))) >> skip;
     unsigned l = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-        _mm_cmpgt_epi8(x, _mm_set1_epi8(-63)), _mm_cmplt_epi8(x, _mm_set1_epi8(-32))));
+        _mm_cmpgt_epi8(x, _mm_set1_epi8(-63)), _mm_cmplt_epi8(x, _mm_set1_epi8(-32)))) >> skip;
     /* first byte that is neither ASCII nor part of a complete lead + continuation pair */
     unsigned bad = (high & ~(l | c)) | (c & ~(l << 1)) | (l & ~(c >> 1));
-    return bad ? (unsigned)__builtin_ctz(bad) : 16;
+    return bad ? (unsigned)__builtin_ctz(bad) : 16 - skip;
 }
 #endif
 
@@ -74,7 +76,7 @@ size_t bp_utf8_check(const char *s, size_t n)
     /* sixteen bytes at a time while they are ASCII and two-byte characters; the loop below
      * (from the same character boundary) takes anything else and the tail */
     while (n - i >= 16) {
-        unsigned k = utf8_plain16(u + i);
+        unsigned k = utf8_plain16(u + i, 0);
         i += k;
         if (k < 16) {
             if (k > 0)
@@ -86,6 +88,9 @@ size_t bp_utf8_check(const char *s, size_t n)
             i += l;
         }
     }
+    /* the last 1..15 bytes: the block that ends at n, without the bytes before i */
+    if (n >= 16 && i < n)
+        i += utf8_plain16(u + n - 16, (unsigned)(16 - (n - i)));
 #endif
     while (i < n) {
         /* ASCII eight bytes at a time */
