@@ -70,17 +70,24 @@ char *bp_strv_cstr(bp_strv_t sv, char *buf, size_t cap)
     return buf;
 }
 
-/* Which bit of key_bits stands for the key k[0..n). */
+/* Which bit of key_bits stands for a key: its first two bytes (0 for those it lacks; keys
+ * on the fast path hold no NUL byte), so that a C string needs no strlen for it. */
+static unsigned pv_key_bit2(unsigned b0, unsigned b1)
+{
+    return (b0 * 5 + b1) & 63;
+}
+
 static unsigned pv_key_bit(const unsigned char *k, size_t n)
 {
-    return n ? (unsigned)(n + 2u * k[0] + 2u * k[n - 1]) & 63 : 0;
+    return pv_key_bit2(n > 0 ? k[0] : 0, n > 1 ? k[1] : 0);
 }
 
 int bp_post_view_has(const bp_post_view_t *v, const char *k)
 {
-    size_t n = strlen(k);
-    if (!(v->key_bits >> pv_key_bit((const unsigned char *)k, n) & 1))
+    const unsigned char *u = (const unsigned char *)k;
+    if (!(v->key_bits >> pv_key_bit2(u[0], u[0] ? u[1] : 0) & 1))
         return 0;
+    size_t n = strlen(k);
     for (size_t i = 0; i < v->nkeys; i++)
         if (v->keys[i].n == n && memcmp(v->keys[i].s, k, n) == 0)
             return 1;
