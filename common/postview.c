@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "model.h"
 #include "timeutil.h"
@@ -29,6 +32,7 @@ typedef struct pv_scan {
     bp_post_view_t *v;
     char *out;     /* scratch write cursor; NULL until the record's first unescape */
     size_t nk;     /* keys on the stack (v->keys) */
+    uint64_t top_bits; /* pv_key_bit of the top-level keys, once that object is scanned */
     int depth;
 } pv_scan_t;
 
@@ -66,17 +70,34 @@ char *bp_strv_cstr(bp_strv_t sv, char *buf, size_t cap)
     return buf;
 }
 
+/* Which bit of key_bits stands for a key: its first two bytes (0 for those it lacks; keys
+ * on the fast path hold no NUL byte), so that a C string needs no strlen for it. */
+static unsigned pv_key_bit2(unsigned b0, unsigned b1)
+{
+    return (b0 * 5 + b1) & 63;
+}
+
+static unsigned pv_key_bit(const unsigned char *k, size_t n)
+{
+    return pv_key_bit2(n > 0 ? k[0] : 0, n > 1 ? k[1] : 0);
+}
+
 int bp_post_view_has(const bp_post_view_t *v, const char *k)
 {
+    const unsigned char *u = (const unsigned char *)k;
+    if (!(v->key_bits >> pv_key_bit2(u[0], u[0] ? u[1] : 0) & 1))
+        return 0;
+    size_t n = strlen(k);
     for (size_t i = 0; i < v->nkeys; i++)
-        if (bp_strv_eq(v->keys[i], k))
+        if (v->keys[i].n == n && memcmp(v->keys[i].s, k, n) == 0)
             return 1;
     return 0;
 }
 
-static void pv_skip_ws(pv_scan_t *s)
+static inline __attribute__((always_inline)) void pv_skip_ws(pv_scan_t *s)
 {
-    while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
+    while (s->p < s->end && *s->p <= ' ' &&
+           (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
         s->p++;
 }
 
@@ -90,6 +111,33 @@ static int pv_plain8(uint64_t x)
     uint64_t zb = (b - PV_ONES) & ~b;
     return ((ctl | zq | zb | x) & PV_HIGHS) == 0;
 }
+
+#ifdef __SSE2__
+/* Length of the longest prefix of p[0..16) that needs no second look inside a string: ASCII
+ * other than '"', '\\' and control bytes, and complete two-byte UTF-8 sequences (U+0080 to
+ * U+07FF: Cyrillic, Greek, accented Latin); p[0] must start a character. 16 if all of it. */
+static unsigned pv_plain16(const unsigned char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)p);
+    /* '"', '\\', and bytes < 0x20 as signed: control bytes and every byte >= 0x80 */
+    __m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                           _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+    unsigned stop = (unsigned)_mm_movemask_epi8(sp);
+    if (!stop)
+        return 16;
+    unsigned high = (unsigned)_mm_movemask_epi8(x);
+    if (!high)
+        return (unsigned)__builtin_ctz(stop);
+    /* as signed bytes: continuations 0x80..0xBF are < -64, leads 0xC2..0xDF are -62..-33 */
+    unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(-64)));
+    unsigned l = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+        _mm_cmpgt_epi8(x, _mm_set1_epi8(-63)), _mm_cmplt_epi8(x, _mm_set1_epi8(-32))));
+    /* the first special byte, other byte >= 0x80, or half of a pair */
+    unsigned bad = (stop & ~high) | (high & ~(l | c)) | (c & ~(l << 1)) | (l & ~(c >> 1));
+    return bad ? (unsigned)__builtin_ctz(bad) : 16;
+}
+#endif
 
 /* Length of the valid UTF-8 sequence (2..4 bytes) at p, 0 if invalid or cut by end; the same
  * rules as bp_utf8_check: no overlongs, no surrogates, nothing past U+10FFFF. */
@@ -248,12 +296,24 @@ static int pv_string(pv_scan_t *s, bp_strv_t *out, int *escaped)
     const unsigned char *p = s->p + 1, *end = s->end, *body = p;
     int esc = 0;
     for (;;) {
-        while (end - p >= 8) {
-            uint64_t x;
-            memcpy(&x, p, 8);
-            if (!pv_plain8(x))
-                break;
-            p += 8;
+#ifdef __SSE2__
+        /* sixteen bytes at a time while they need no second look; the byte-wise code below
+         * takes the first byte that does (and the last 15 bytes of the record) */
+        if (end - p >= 16) {
+            unsigned k = pv_plain16(p);
+            p += k;
+            if (k == 16 || (k && *p >= 0x80))
+                continue; /* (a pair cut by the block's end, or a longer character) */
+        } else
+#endif
+        {
+            while (end - p >= 8) {
+                uint64_t x;
+                memcpy(&x, p, 8);
+                if (!pv_plain8(x))
+                    break;
+                p += 8;
+            }
         }
         if (p >= end)
             return -1;
@@ -466,6 +526,7 @@ static int pv_check(bp_post_view_t *v, int f, int t, const bp_strv_t *sv, long l
 static int pv_object(pv_scan_t *s, int ctx)
 {
     size_t base = s->nk;
+    uint64_t bits = 0; /* pv_key_bit of this object's keys so far */
     s->p++;
     pv_skip_ws(s);
     if (s->p < s->end && *s->p == '}') {
@@ -476,15 +537,36 @@ static int pv_object(pv_scan_t *s, int ctx)
         if (s->p >= s->end || *s->p != '"')
             return -1;
         const unsigned char *k = s->p + 1;
-        int esc;
-        if (pv_string(s, NULL, &esc) != 0 || esc)
-            return -1; /* escaped keys: the slow path compares them */
-        size_t kn = (size_t)(s->p - 1 - k);
+        size_t kn;
+#ifdef __SSE2__
+        /* the usual key: plain ASCII, its closing quote within 16 bytes */
+        unsigned stop = 0;
+        if (s->end - k >= 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)k);
+            stop = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                          _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+        }
+        if (stop && k[__builtin_ctz(stop)] == '"') {
+            kn = (size_t)__builtin_ctz(stop);
+            s->p = k + kn + 1;
+        } else
+#endif
+        {
+            int esc;
+            if (pv_string(s, NULL, &esc) != 0 || esc)
+                return -1; /* escaped keys: the slow path compares them */
+            kn = (size_t)(s->p - 1 - k);
+        }
         if (s->nk - base >= BP_POST_VIEW_MAX_KEYS || s->nk >= BP_POST_VIEW_KEY_STACK)
             return -1;
-        for (size_t i = base; i < s->nk; i++)
-            if (s->v->keys[i].n == kn && memcmp(s->v->keys[i].s, k, kn) == 0)
-                return -1; /* duplicate object key */
+        uint64_t bit = 1ULL << pv_key_bit(k, kn);
+        if (bits & bit) /* (a key of the same hash before: compare) */
+            for (size_t i = base; i < s->nk; i++)
+                if (s->v->keys[i].n == kn && memcmp(s->v->keys[i].s, k, kn) == 0)
+                    return -1; /* duplicate object key */
+        bits |= bit;
         s->v->keys[s->nk].s = (const char *)k;
         s->v->keys[s->nk].n = kn;
         s->nk++;
@@ -515,6 +597,8 @@ static int pv_object(pv_scan_t *s, int ctx)
     }
     if (ctx != PV_CTX_TOP)
         s->nk = base; /* the top level's keys stay: they are v->keys[0..nkeys) */
+    else
+        s->top_bits = bits;
     return 0;
 }
 
@@ -588,8 +672,9 @@ int bp_post_view_scan(bp_post_view_t *v, const char *data, size_t len)
     v->author_id = v->author_handle = v->author_username = (bp_strv_t){NULL, 0};
     v->followers = 0;
     v->nkeys = 0;
+    v->key_bits = 0;
     pv_scan_t s = {(const unsigned char *)data, (const unsigned char *)data + len,
-                   (const unsigned char *)data, v, NULL, 0, 0};
+                   (const unsigned char *)data, v, NULL, 0, 0, 0};
     pv_skip_ws(&s);
     if (s.p >= s.end || *s.p != '{')
         return 0;
@@ -602,6 +687,7 @@ int bp_post_view_scan(bp_post_view_t *v, const char *data, size_t len)
     if (s.p != s.end)
         return 0; /* "end of file expected" */
     v->nkeys = s.nk;
+    v->key_bits = s.top_bits;
     if (!v->id.s || !v->source.s || !v->text.s)
         return 0; /* a required field is missing */
     return 1;

@@ -32,6 +32,8 @@ typedef struct bp_post_view {
     size_t nkeys;                   /* number of top-level keys */
     bp_strv_t keys[BP_POST_VIEW_KEY_STACK]; /* keys[0..nkeys): top-level keys, in order
                                              * (the rest is the scanner's working stack) */
+    unsigned long long key_bits;    /* internal: one bit per top-level key's hash, so that
+                                     * bp_post_view_has answers most "no"s without a search */
     char *scratch;                  /* internal: unescaped strings */
     size_t scratch_cap;
 } bp_post_view_t;

@@ -1,7 +1,6 @@
 /* timeutil.c — clocks, RFC 3339 parsing/formatting, durations (see timeutil.h). */
 #include "timeutil.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +29,17 @@ void bp_sleep_ms(int64_t ms)
     nanosleep(&ts, NULL); /* EINTR ends the sleep early: callers re-check bp_running */
 }
 
+/* '0'..'9' (what isdigit accepts in every locale), without the ctype table lookup */
+static int is_digit(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
 static int digits(const char *s, int n, int *out)
 {
     int v = 0;
     for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
+        if (!is_digit(s[i]))
             return -1;
         v = v * 10 + (s[i] - '0');
     }
@@ -64,7 +69,9 @@ static int days_in_month(int y, int m)
 int bp_time_parse_rfc3339(const char *s, int64_t *ms_out)
 {
     int Y, M, D, h, mi, sec;
-    if (!s || strlen(s) < 20)
+    /* (no strlen: the checks below read left to right and each fails on the NUL of a string
+     * shorter than 20 bytes, before anything past it is read) */
+    if (!s)
         return -1;
     if (digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' ||
         digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
@@ -78,7 +85,7 @@ int bp_time_parse_rfc3339(const char *s, int64_t *ms_out)
     if (*p == '.') {
         p++;
         int nd = 0, scale = 100;
-        while (isdigit((unsigned char)*p)) {
+        while (is_digit(*p)) {
             if (nd < 3) {
                 frac_ms += (*p - '0') * scale;
                 scale /= 10;
@@ -112,17 +119,43 @@ int bp_time_parse_rfc3339(const char *s, int64_t *ms_out)
     return 0;
 }
 
+/* The last second a thread formatted, as "YYYY-MM-DDThh:mm:ss": calls in the same second (most
+ * of them: the filter stamps every mention) only write the milliseconds. */
+static _Thread_local struct {
+    int valid;
+    int64_t secs;
+    char head[20];
+} fmt_cache;
+
 char *bp_time_format_rfc3339(int64_t ms, char *buf)
 {
-    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int msec = (int)(ms - (int64_t)secs * 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char tmp[96];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msec);
-    memcpy(buf, tmp, BP_TIME_BUFSZ - 1);
-    buf[BP_TIME_BUFSZ - 1] = '\0';
+    /* floor(ms / 1000), and 0..999 ms into that second */
+    int64_t secs = ms / 1000 - (ms % 1000 < 0);
+    int msec = (int)(ms - secs * 1000);
+    if (!fmt_cache.valid || fmt_cache.secs != secs) {
+        time_t t = (time_t)secs;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char tmp[96];
+        int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msec);
+        memcpy(buf, tmp, BP_TIME_BUFSZ - 1);
+        buf[BP_TIME_BUFSZ - 1] = '\0';
+        /* the usual 24-character shape is kept for the next call in this second */
+        fmt_cache.valid = n == 24 && tmp[19] == '.';
+        if (fmt_cache.valid) {
+            fmt_cache.secs = secs;
+            memcpy(fmt_cache.head, tmp, 19);
+        }
+        return buf;
+    }
+    memcpy(buf, fmt_cache.head, 19);
+    buf[19] = '.';
+    buf[20] = (char)('0' + msec / 100);
+    buf[21] = (char)('0' + msec / 10 % 10);
+    buf[22] = (char)('0' + msec % 10);
+    buf[23] = 'Z';
+    buf[24] = '\0';
     return buf;
 }
 

@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Length of the valid sequence at s[i], or 0 if invalid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n, size_t i, uint32_t *cp)
@@ -44,10 +47,51 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n, size_t i, uint32_t 
     return len;
 }
 
+#ifdef __SSE2__
+/* Length of the longest prefix of u[skip..16) that is ASCII and two-byte sequences (U+0080 to
+ * U+07FF) only, ending where a character ends; u[skip] must start a character. 16 - skip if
+ * all of it. */
+static inline __attribute__((always_inline)) unsigned utf8_plain16(const unsigned char *u,
+                                                                 unsigned skip)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)u);
+    unsigned high = (unsigned)_mm_movemask_epi8(x) >> skip;
+    if (!high)
+        return 16 - skip;
+    /* as signed bytes: continuations 0x80..0xBF are < -64, leads 0xC2..0xDF are -62..-33 */
+    unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(-64))) >> skip;
+    unsigned l = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+        _mm_cmpgt_epi8(x, _mm_set1_epi8(-63)), _mm_cmplt_epi8(x, _mm_set1_epi8(-32)))) >> skip;
+    /* first byte that is neither ASCII nor part of a complete lead + continuation pair */
+    unsigned bad = (high & ~(l | c)) | (c & ~(l << 1)) | (l & ~(c >> 1));
+    return bad ? (unsigned)__builtin_ctz(bad) : 16 - skip;
+}
+#endif
+
 size_t bp_utf8_check(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
+#ifdef __SSE2__
+    /* sixteen bytes at a time while they are ASCII and two-byte characters; the loop below
+     * (from the same character boundary) takes anything else and the tail */
+    while (n - i >= 16) {
+        unsigned k = utf8_plain16(u + i, 0);
+        i += k;
+        if (k < 16) {
+            if (k > 0)
+                continue;
+            uint32_t cp;
+            size_t l = utf8_seq_len(u, n, i, &cp);
+            if (!l)
+                return i;
+            i += l;
+        }
+    }
+    /* the last 1..15 bytes: the block that ends at n, without the bytes before i */
+    if (n >= 16 && i < n)
+        i += utf8_plain16(u + n - 16, (unsigned)(16 - (n - i)));
+#endif
     while (i < n) {
         /* ASCII eight bytes at a time */
         if (i + 8 <= n) {

@@ -446,6 +446,148 @@ TEST(rare_valid_shapes_take_the_slow_path)
     bp_post_view_free(&v);
 }
 
+/* ---- strings at every offset from the scanner's 8- and 16-byte blocks -------------------- */
+
+/* What may sit inside a string: valid characters of every length, escapes, and what must be
+ * refused (broken UTF-8 of every kind, raw control bytes). */
+static const char *const block_pieces[] = {
+    /* valid */
+    "a", "\x7f", "ж", "Ї", "é", "\xc2\x80", "\xdf\xbf", "€", "\xe0\xa0\x80", "\xef\xbf\xbf",
+    "\xed\x9f\xbf", "\xee\x80\x80", "😀", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\\\"", "\\\\",
+    "\\n", "\\u0436", "\\ud83d\\ude00", "\\/", "привет, мир",
+    /* refused */
+    "\x80", "\xbf", "\xc0\x80", "\xc1\xbf", "\xc2", "\xdf", "\xd0\xd0", "\xd0\x41", "\xd0\"",
+    "\xd0\\n", "\xe0\x80\x80", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xe2\x82",
+    "\xe2\x28\xa1", "\xf0\x80\x80\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+    "\xf0\x9f\x98", "\xf0", "\xf8\x88\x80\x80\x80", "\xfe", "\xff", "\x01", "\x1f", "\t", "\n",
+    "\\x", "\\u00", "\\ud800", "\\u0000", "\xd0\xb0\x80", "\x80\xd0\xb0", "\xc2\xc2\x80"};
+
+/* Backgrounds the pieces sit in: ASCII, Cyrillic (pairs at both alignments), mixed. */
+static const char *const block_bgs[] = {"abcdefgh", "жжжж", "aжжжж", "ж ж.", "😀ж"};
+
+/* At least n bytes of bg repeated, ending at a character's end. */
+static void put_bg(bp_buf_t *b, const char *bg, size_t n)
+{
+    size_t bl = strlen(bg);
+    for (size_t i = 0; i < n || (bg[i % bl] & 0xC0) == 0x80; i++)
+        bp_buf_putc(b, bg[i % bl]);
+}
+
+TEST(strings_with_every_piece_at_every_block_offset)
+{
+    bp_post_view_t v;
+    bp_post_view_init(&v);
+    static const size_t posts[] = {0, 1, 2, 7, 15, 16, 17, 31};
+    int broken = 0, total = 0, parsed_n = 0, fast_n = 0, slow_valid = 0;
+    for (size_t g = 0; g < sizeof block_bgs / sizeof *block_bgs; g++)
+        for (size_t pi = 0; pi < sizeof block_pieces / sizeof *block_pieces; pi++)
+            for (size_t pre = 0; pre < 40; pre++)
+                for (size_t po = 0; po < sizeof posts / sizeof *posts; po++)
+                    for (int shape = 0; shape < 3; shape++) {
+                        bp_buf_t b = BP_BUF_INIT(0);
+                        /* the piece in the text, last in the record or not; or in a key */
+                        if (shape == 2)
+                            bp_buf_puts(&b, "{\"id\":\"a\",\"source\":\"x\",\"text\":\"t\",\"");
+                        else
+                            bp_buf_puts(&b, "{\"id\":\"a\",\"source\":\"x\",\"text\":\"");
+                        put_bg(&b, block_bgs[g], pre);
+                        bp_buf_puts(&b, block_pieces[pi]);
+                        put_bg(&b, block_bgs[g], posts[po]);
+                        bp_buf_puts(&b, shape == 2   ? "\":1}"
+                                        : shape == 1 ? "\",\"lang\":\"ru\"}"
+                                                     : "\"}");
+                        int parsed = 0;
+                        int rc = scan_check_n(&v, b.data, b.len, &parsed);
+                        total++;
+                        broken += rc < 0;
+                        parsed_n += parsed;
+                        fast_n += rc == 1;
+                        /* a valid text is always the fast path (keys with escapes are not) */
+                        if (parsed && rc != 1 && shape != 2) {
+                            if (++slow_valid <= 5)
+                                fprintf(stderr, "    valid, not on the fast path: %.200s\n",
+                                        b.data);
+                        }
+                        bp_buf_free(&b);
+                    }
+    printf("     block offsets: %d records, jansson accepts %d, fast %d\n", total, parsed_n,
+           fast_n);
+    CHECK_INT(broken, 0);
+    CHECK_INT(slow_valid, 0);
+    CHECK(parsed_n > total / 4 && parsed_n < total * 3 / 4);
+    bp_post_view_free(&v);
+}
+
+TEST(keys_of_every_length_near_the_record_end)
+{
+    /* the key fast path looks at 16 bytes after the quote: keys of 0..40 bytes, plain, with
+     * non-ASCII or escapes or a raw control byte, with 0..20 bytes after them */
+    bp_post_view_t v;
+    bp_post_view_init(&v);
+    static const char *const kinds[] = {"k", "ж", "\\u006b", "\x01", "\xff", "\\", "\""};
+    int broken = 0, plain_slow = 0, total = 0;
+    for (size_t kind = 0; kind < sizeof kinds / sizeof *kinds; kind++)
+        for (size_t kl = 0; kl <= 40; kl++)
+            for (size_t at = 0; at <= kl; at += kl > 8 ? 3 : 1)
+                for (size_t tail = 0; tail <= 20; tail++) {
+                    bp_buf_t b = BP_BUF_INIT(0);
+                    bp_buf_puts(&b, "{\"id\":\"a\",\"source\":\"x\",\"text\":\"t\",\"");
+                    put_bg(&b, "q", at);
+                    if (kl > 0)
+                        bp_buf_puts(&b, kinds[kind]);
+                    put_bg(&b, "r", kl > at + 1 ? kl - at - 1 : 0);
+                    bp_buf_puts(&b, "\":");
+                    put_bg(&b, "1", tail + 1);
+                    bp_buf_putc(&b, '}');
+                    int parsed = 0;
+                    int rc = scan_check_n(&v, b.data, b.len, &parsed);
+                    total++;
+                    broken += rc < 0;
+                    if (parsed && rc != 1 && kind < 2 && ++plain_slow <= 5)
+                        fprintf(stderr, "    valid key, not on the fast path: %.200s\n", b.data);
+                    bp_buf_free(&b);
+                }
+    printf("     keys: %d records\n", total);
+    CHECK_INT(broken, 0);
+    CHECK_INT(plain_slow, 0);
+    /* duplicates still found whatever the key hashes to */
+    int parsed = 1;
+    CHECK_INT(scan_check(&v, "{\"id\":\"a\",\"source\":\"x\",\"text\":\"t\",\"brands\":1,"
+                             "\"abcdefghijklmnopqrstuvwxyz0123456789\":2,\"brands\":3}", &parsed), 0);
+    CHECK(!parsed);
+    char rec[4096];
+    for (int i = 0; i < 64; i++) {
+        /* 40 keys whose hashes collide now and then, then one of them again */
+        size_t n = (size_t)snprintf(rec, sizeof rec, "{\"id\":\"a\",\"source\":\"x\",\"text\":\"t\"");
+        for (int k = 0; k < 40; k++)
+            n += (size_t)snprintf(rec + n, sizeof rec - n, ",\"%c%d%c\":%d", 'a' + k % 26, k,
+                                  'a' + (k * 7 + i) % 26, k);
+        rec[n++] = '}';
+        CHECK_INT(scan_check_n(&v, rec, n, &parsed), 1);
+        CHECK(parsed);
+        CHECK_INT(bp_post_view_scan(&v, rec, n), 1); /* (scan_check_n's copy is gone) */
+        n--;
+        for (int k = 0; k < 40; k++) {
+            char key[16];
+            snprintf(key, sizeof key, "%c%d%c", 'a' + k % 26, k, 'a' + (k * 7 + i) % 26);
+            CHECK(bp_post_view_has(&v, key));
+            key[0] = '_';
+            CHECK(!bp_post_view_has(&v, key));
+        }
+        CHECK(bp_post_view_has(&v, "id") && bp_post_view_has(&v, "text"));
+        CHECK(!bp_post_view_has(&v, "") && !bp_post_view_has(&v, "brands"));
+        n = (size_t)snprintf(rec + n, sizeof rec - n, ",\"%c%d%c\":0}", 'a' + 17 % 26, 17,
+                             'a' + (17 * 7 + i) % 26) + n;
+        CHECK_INT(scan_check_n(&v, rec, n, &parsed), 0);
+        CHECK(!parsed);
+    }
+    const char *empty = "{\"id\":\"a\",\"source\":\"x\",\"text\":\"t\",\"\":1}";
+    CHECK_INT(scan_check(&v, empty, &parsed), 1);
+    CHECK_INT(bp_post_view_scan(&v, empty, strlen(empty)), 1);
+    CHECK(bp_post_view_has(&v, "") && !bp_post_view_has(&v, "x"));
+    bp_post_view_free(&v);
+}
+
 /* ---- differential test ----------------------------------------------------------------- */
 
 static uint64_t gen_state;
@@ -930,6 +1072,8 @@ int main(void)
     RUN(refuses_what_bp_post_parse_refuses);
     RUN(refuses_records_over_the_size_cap);
     RUN(rare_valid_shapes_take_the_slow_path);
+    RUN(strings_with_every_piece_at_every_block_offset);
+    RUN(keys_of_every_length_near_the_record_end);
     RUN(differential_against_bp_post_parse);
     return test_summary();
 }
