@@ -348,7 +348,7 @@ typedef struct lw_tok {
     unsigned char neg;     /* within two words after a negator (same clause) */
     unsigned char special; /* <b>, <o>, @, <n>: no unigram of its own */
     int hit;               /* brand tokens: the hit (consecutive words of one hit are one token) */
-    int owner;             /* brand tokens: the hit's brand; "<b>" for the judged brand, else "<o>" */
+    int owner;             /* brand tokens: the hit's brand ("<b>" if judged, else "<o>") */
 } lw_tok_t;
 
 /* A brand's window as tokens, and the span [ma, mb) of the text its marks come from (marks: 0
