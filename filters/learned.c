@@ -348,7 +348,20 @@ typedef struct lw_tok {
     unsigned char neg;     /* within two words after a negator (same clause) */
     unsigned char special; /* <b>, <o>, @, <n>: no unigram of its own */
     int hit;               /* brand tokens: the hit (consecutive words of one hit are one token) */
+    int owner;             /* brand tokens: the hit's brand ("<b>" if judged, else "<o>") */
 } lw_tok_t;
+
+/* A brand's window as tokens, and the span [ma, mb) of the text its marks come from (marks: 0
+ * when the window is empty). It depends on the brand only through the window's bounds (scope
+ * sentence or clause, or more words than BP_LEARNED_MAX_WORDS), not through "<b>" or "<o>",
+ * which are decided when the features are given: one tokenization serves every brand of a post
+ * whose window is the whole text. */
+typedef struct lw_win {
+    lw_tok_t tok[BP_LEARNED_MAX_WORDS];
+    size_t nt;
+    size_t ma, mb;
+    int marks;
+} lw_win_t;
 
 static int is_brand_kind(bp_mkind_t k) { return k <= BP_MK_HANDLE; }
 
@@ -471,16 +484,20 @@ size_t bp_learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int
     return learned_features(e, o, brand, LW_ALL, cb, ctx);
 }
 
-static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int brand,
-                               int part, bp_learned_cb cb, void *ctx)
+/* Tokenizes brand's window into W. */
+static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int brand, lw_win_t *W)
 {
     const bp_rules_t *r = e->r;
     const bp_result_t *res = &e->res;
     const bp_hit_t *h = res->hits;
     const char *t = e->norm.text;
     size_t len = e->norm.len;
+    W->nt = 0;
+    W->ma = 0;
+    W->mb = len;
+    W->marks = 1;
     if (!e->nwords)
-        return part == LW_BRAND ? 0 : lw_marks(t, 0, len, cb, ctx);
+        return;
     /* the window: the sentences/clauses of the brand's hits, or every word */
     int lo = 1 << 30, hi = -1, first_w = -1;
     for (size_t i = 0; i < res->nhits; i++) {
@@ -513,8 +530,10 @@ static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o,
         w0 = s;
         w1 = s + BP_LEARNED_MAX_WORDS;
     }
-    if (w0 >= w1)
-        return 0;
+    if (w0 >= w1) {
+        W->marks = 0;
+        return;
+    }
     /* per word of the window: brand hit (>= 0) and negation */
     int bw[BP_LEARNED_MAX_WORDS];
     unsigned char neg[BP_LEARNED_MAX_WORDS];
@@ -534,7 +553,7 @@ static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o,
                     neg[w - (int)w0] = 1;
         }
     }
-    lw_tok_t tok[BP_LEARNED_MAX_WORDS];
+    lw_tok_t *tok = W->tok;
     size_t nt = 0;
     int url = 0;
     size_t url_end = 0;
@@ -557,16 +576,16 @@ static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o,
                 url_end++;
             continue;
         }
-        lw_tok_t k = {t + wd->s, wd->e - wd->s, wd->sentence, neg[w - w0], 0, -1};
+        lw_tok_t k = {t + wd->s, wd->e - wd->s, wd->sentence, neg[w - w0], 0, -1, -1};
         int hb = bw[w - w0];
         if (hb >= 0) {
-            int own = r->m[h[hb].m].owner == brand;
             if (nt && tok[nt - 1].hit == hb)
                 continue; /* the same hit's next word */
-            k.s = own ? "<b>" : "<o>";
+            k.s = "<o>"; /* or "<b>": lw_give */
             k.len = 3;
             k.special = 1;
             k.hit = hb;
+            k.owner = r->m[h[hb].m].owner;
         } else if (wd->s > 0 && t[wd->s - 1] == '@') {
             k.s = "@";
             k.len = 1;
@@ -597,7 +616,25 @@ static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o,
         }
         tok[nt++] = k;
     }
-    size_t n = 0;
+    W->nt = nt;
+    /* marks: from the window's first word to the word after its last (a smiley follows the
+     * words it belongs to) */
+    W->ma = o->scope == BP_LS_TEXT ? 0 : e->words[w0].s;
+    W->mb = (o->scope == BP_LS_TEXT || w1 >= e->nwords) ? len : e->words[w1].s;
+}
+
+/* The token's string as brand sees it. */
+static const char *lw_str(const lw_tok_t *k, int brand)
+{
+    return k->owner >= 0 && k->owner == brand ? "<b>" : k->s;
+}
+
+/* Gives the features of window W for brand (part: LW_ALL, LW_COMMON or LW_BRAND). */
+static size_t lw_give(const bp_engine_t *e, const lw_win_t *W, int brand, int part,
+                      bp_learned_cb cb, void *ctx)
+{
+    const lw_tok_t *tok = W->tok;
+    size_t nt = W->nt, n = 0;
     for (size_t i = 0; i < nt; i++) {
         if (!tok[i].special && part != LW_BRAND) {
             n += lw_emit(cb, ctx, 0, tok[i].s, tok[i].len, NULL, 0);
@@ -608,16 +645,20 @@ static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o,
         if (i && tok[i - 1].sentence == tok[i].sentence &&
             !(tok[i - 1].special && tok[i].special) &&
             (part == LW_ALL || of_brand == (part == LW_BRAND)))
-            n += lw_emit(cb, ctx, 0, tok[i - 1].s, tok[i - 1].len, tok[i].s, tok[i].len);
+            n += lw_emit(cb, ctx, 0, lw_str(&tok[i - 1], brand), tok[i - 1].len,
+                         lw_str(&tok[i], brand), tok[i].len);
     }
-    if (part == LW_BRAND)
-        return n;
-    /* marks: from the window's first word to the word after its last (a smiley follows the
-     * words it belongs to) */
-    size_t a = o->scope == BP_LS_TEXT ? 0 : e->words[w0].s;
-    size_t b = (o->scope == BP_LS_TEXT || w1 >= e->nwords) ? len : e->words[w1].s;
-    n += lw_marks(t, a, b, cb, ctx);
+    if (part != LW_BRAND && W->marks)
+        n += lw_marks(e->norm.text, W->ma, W->mb, cb, ctx);
     return n;
+}
+
+static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int brand,
+                               int part, bp_learned_cb cb, void *ctx)
+{
+    lw_win_t W;
+    lw_tokenize(e, o, brand, &W);
+    return lw_give(e, &W, brand, part, cb, ctx);
 }
 
 /* ---- scoring ---- */
@@ -640,12 +681,19 @@ int bp_learned_apply(bp_engine_t *e, const bp_learned_t *m)
      * words): the features without a brand word in them are summed once */
     int share = m->opts.scope == BP_LS_TEXT && res->nbs > 1 && e->nwords <= BP_LEARNED_MAX_WORDS;
     lw_sum_t common = {m, 0};
-    if (share)
-        learned_features(e, &m->opts, res->bs[0].brand, LW_COMMON, lw_add, &common);
+    lw_win_t W;
+    if (share) {
+        /* one window for all: the tokens are made once */
+        lw_tokenize(e, &m->opts, res->bs[0].brand, &W);
+        lw_give(e, &W, res->bs[0].brand, LW_COMMON, lw_add, &common);
+    }
     for (size_t i = 0; i < res->nbs; i++) {
         bp_brand_score_t *bs = &res->bs[i];
         lw_sum_t s = {m, common.sum};
-        learned_features(e, &m->opts, bs->brand, share ? LW_BRAND : LW_ALL, lw_add, &s);
+        if (share)
+            lw_give(e, &W, bs->brand, LW_BRAND, lw_add, &s);
+        else
+            learned_features(e, &m->opts, bs->brand, LW_ALL, lw_add, &s);
         bs->lex = bs->score;
         bs->learned = m->blend * (m->bias + s.sum);
         double c = bs->lex + bs->learned;
