@@ -57,13 +57,40 @@ static uint64_t learned_hash(const char *s, size_t n)
     return h ? h : 1;
 }
 
+/* A feature's hash is made from the hashes of its tokens, so that the scorer can look a feature
+ * up without writing it out: a word's unigram (kind 1), its negated form "!w" (2), a pair
+ * "a b" (3), anything else, such as the marks ":)" ":!" (4). */
+enum { LF_UNI = 1, LF_NEG = 2, LF_PAIR = 3, LF_OTHER = 4 };
+
+static inline uint64_t lf_mix(uint64_t a, uint64_t b, unsigned kind)
+{
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL) ^ kind) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 32;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 29;
+    return h ? h : 1;
+}
+
+/* The hash of the feature string f, read the way extraction writes features (tokens have no
+ * spaces; a word opens with a letter or digit, never '!' or ':'). */
+static uint64_t lf_hash(const char *f, size_t n)
+{
+    const char *sp = memchr(f, ' ', n);
+    if (sp)
+        return lf_mix(learned_hash(f, (size_t)(sp - f)),
+                      learned_hash(sp + 1, n - (size_t)(sp - f) - 1), LF_PAIR);
+    if (n > 1 && f[0] == '!')
+        return lf_mix(learned_hash(f + 1, n - 1), 0, LF_NEG);
+    return lf_mix(learned_hash(f, n), 0, n && f[0] == ':' ? LF_OTHER : LF_UNI);
+}
+
 double bp_learned_weight(const bp_learned_t *m, const char *f, size_t len, int *found)
 {
     if (found)
         *found = 0;
     if (!m->cap)
         return 0;
-    uint64_t h = learned_hash(f, len), b = (h >> 40) & m->bits_mask;
+    uint64_t h = lf_hash(f, len), b = (h >> 40) & m->bits_mask;
     if (!(m->bits[b >> 6] >> (b & 63) & 1))
         return 0;
     for (size_t at = (size_t)h & (m->cap - 1);; at = (at + 1) & (m->cap - 1)) {
@@ -83,7 +110,7 @@ double bp_learned_weight(const bp_learned_t *m, const char *f, size_t len, int *
  * there already. */
 static int learned_put(bp_learned_t *m, const char *f, size_t len, double w)
 {
-    uint64_t h = learned_hash(f, len);
+    uint64_t h = lf_hash(f, len);
     size_t at = (size_t)h & (m->cap - 1);
     while (m->tab[at].hash) {
         const bp_learned_ent_t *x = &m->tab[at];
@@ -344,6 +371,7 @@ const bp_learned_t *bp_learned_pick(const bp_engine_t *e, const char *lang)
 typedef struct lw_tok {
     const char *s; /* the token's bytes (into the text, or a literal) */
     uint32_t len;
+    uint64_t h;    /* learned_hash of them (brand tokens: 0, the brand decides) */
     int sentence;
     unsigned char neg;     /* within two words after a negator (same clause) */
     unsigned char special; /* <b>, <o>, @, <n>: no unigram of its own */
@@ -576,7 +604,7 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
                 url_end++;
             continue;
         }
-        lw_tok_t k = {t + wd->s, wd->e - wd->s, wd->sentence, neg[w - w0], 0, -1, -1};
+        lw_tok_t k = {t + wd->s, wd->e - wd->s, 0, wd->sentence, neg[w - w0], 0, -1, -1};
         int hb = bw[w - w0];
         if (hb >= 0) {
             if (nt && tok[nt - 1].hit == hb)
@@ -614,6 +642,8 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
                 k.len = (uint32_t)(i - wd->s);
             }
         }
+        if (k.hit < 0)
+            k.h = learned_hash(k.s, k.len);
         tok[nt++] = k;
     }
     W->nt = nt;
@@ -663,6 +693,30 @@ static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o,
 
 /* ---- scoring ---- */
 
+/* The weight of the feature of hash h if it is pool string a (+ " " + b when b): what
+ * bp_learned_weight answers for that string, without the string written out. */
+static double lw_weight_parts(const bp_learned_t *m, uint64_t h, char pre, const char *a,
+                              size_t an, const char *b, size_t bn)
+{
+    uint64_t bit = (h >> 40) & m->bits_mask;
+    if (!(m->bits[bit >> 6] >> (bit & 63) & 1))
+        return 0;
+    size_t len = (pre ? 1 : 0) + an + (b ? bn + 1 : 0);
+    for (size_t at = (size_t)h & (m->cap - 1);; at = (at + 1) & (m->cap - 1)) {
+        const bp_learned_ent_t *x = &m->tab[at];
+        if (!x->hash)
+            return 0;
+        if (x->hash != h || (x->offlen & 255) != len)
+            continue;
+        const char *q = m->pool + (x->offlen >> 8);
+        if (pre && *q++ != pre)
+            continue;
+        if (memcmp(q, a, an) != 0 || (b && (q[an] != ' ' || memcmp(q + an + 1, b, bn) != 0)))
+            continue;
+        return x->weight;
+    }
+}
+
 typedef struct lw_sum {
     const bp_learned_t *m;
     double sum;
@@ -674,28 +728,70 @@ static void lw_add(void *ctx, const char *f, size_t len)
     s->sum += bp_learned_weight(s->m, f, len, NULL);
 }
 
+/* lw_give with the model's weights summed into *sum instead of the strings given: the same
+ * features in the same order (so the same sum to the last bit), each looked up by a hash made
+ * from its tokens' hashes. tests/unit/test_learned.c holds the two to each other. */
+static void lw_give_sum(const bp_engine_t *e, const lw_win_t *W, int brand, int part,
+                        const bp_learned_t *m, double *sum)
+{
+    if (!m->cap)
+        return;
+    const lw_tok_t *tok = W->tok;
+    size_t nt = W->nt;
+    const uint64_t hb = learned_hash("<b>", 3), ho = learned_hash("<o>", 3);
+    const size_t max = BP_LEARNED_MAX_FEAT;
+    double s = *sum;
+    for (size_t i = 0; i < nt; i++) {
+        const lw_tok_t *k = &tok[i];
+        if (!k->special && part != LW_BRAND) {
+            if (k->len < max) /* as lw_emit skips what is too long */
+                s += lw_weight_parts(m, lf_mix(k->h, 0, LF_UNI), 0, k->s, k->len, NULL, 0);
+            if (k->neg && 1 + k->len < max)
+                s += lw_weight_parts(m, lf_mix(k->h, 0, LF_NEG), '!', k->s, k->len, NULL, 0);
+        }
+        int of_brand = i && (tok[i - 1].hit >= 0 || k->hit >= 0);
+        if (i && tok[i - 1].sentence == k->sentence && !(tok[i - 1].special && k->special) &&
+            (part == LW_ALL || of_brand == (part == LW_BRAND)) &&
+            tok[i - 1].len + 1 + k->len < max) {
+            const lw_tok_t *p = &tok[i - 1];
+            uint64_t h1 = p->hit >= 0 ? (p->owner == brand ? hb : ho) : p->h;
+            uint64_t h2 = k->hit >= 0 ? (k->owner == brand ? hb : ho) : k->h;
+            s += lw_weight_parts(m, lf_mix(h1, h2, LF_PAIR), 0, lw_str(p, brand), p->len,
+                                 lw_str(k, brand), k->len);
+        }
+    }
+    *sum = s;
+    if (part != LW_BRAND && W->marks) {
+        lw_sum_t ms = {m, *sum};
+        lw_marks(e->norm.text, W->ma, W->mb, lw_add, &ms);
+        *sum = ms.sum;
+    }
+}
+
 int bp_learned_apply(bp_engine_t *e, const bp_learned_t *m)
 {
     bp_result_t *res = &e->res;
     /* several brands in one window (the whole text, when the model reads at most that many
      * words): the features without a brand word in them are summed once */
     int share = m->opts.scope == BP_LS_TEXT && res->nbs > 1 && e->nwords <= BP_LEARNED_MAX_WORDS;
-    lw_sum_t common = {m, 0};
+    double common = 0;
     lw_win_t W;
     if (share) {
         /* one window for all: the tokens are made once */
         lw_tokenize(e, &m->opts, res->bs[0].brand, &W);
-        lw_give(e, &W, res->bs[0].brand, LW_COMMON, lw_add, &common);
+        lw_give_sum(e, &W, res->bs[0].brand, LW_COMMON, m, &common);
     }
     for (size_t i = 0; i < res->nbs; i++) {
         bp_brand_score_t *bs = &res->bs[i];
-        lw_sum_t s = {m, common.sum};
-        if (share)
-            lw_give(e, &W, bs->brand, LW_BRAND, lw_add, &s);
-        else
-            learned_features(e, &m->opts, bs->brand, LW_ALL, lw_add, &s);
+        double sum = common;
+        if (share) {
+            lw_give_sum(e, &W, bs->brand, LW_BRAND, m, &sum);
+        } else {
+            lw_tokenize(e, &m->opts, bs->brand, &W);
+            lw_give_sum(e, &W, bs->brand, LW_ALL, m, &sum);
+        }
         bs->lex = bs->score;
-        bs->learned = m->blend * (m->bias + s.sum);
+        bs->learned = m->blend * (m->bias + sum);
         double c = bs->lex + bs->learned;
         bs->neutral = c > m->band_lo && c < m->band_hi;
         bs->score = bs->neutral ? 0 : c;

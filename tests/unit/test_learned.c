@@ -278,6 +278,65 @@ TEST(shared_features_same_sums)
     bp_rules_free(r);
 }
 
+/* The scorer sums the weights of features it looks up by their tokens' hashes; extraction
+ * writes the same features as strings. Both must agree on every post: random posts made of
+ * brands, words the models know, negators, handles, numbers, links and smileys. */
+TEST(random_texts_same_sums)
+{
+    bp_rules_t *r = bp_rules_load("rules", NULL);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    bp_engine_t *e = bp_engine_new(r);
+    static const char *const words[] = {
+        "Сбербанк", "ВТБ", "МТС", "Билайн", "Мегафон", "Теле2", "Приватбанк", "united",
+        "@AmericanAir", "не", "нет", "работает", "санкции", "против", "отличный", "ужасный",
+        "спасибо", "деньги", "карту", "заблокировали", "вообще", "очень", "лучше", "хуже",
+        "связь", "интернет", "отделение", "кэшбэк", "great", "worst", "not", "flight", "bag",
+        "delayed", "thanks", "love", "@support", "123", "2014", "https://t.co/x1Y2z3",
+        "www.sberbank.ru", ":)", ":(", "))", "((", "!!!", "?", ",", ".", "—", "😡", "👍",
+        "RT", "@user:", "«", "»", "обладает", "всеми", "ресурсами", "защищен", "от"};
+    const size_t nw = sizeof words / sizeof *words;
+    uint32_t seed = 4242;
+    int checked = 0, nonzero = 0, bad = 0;
+    for (int it = 0; it < 3000; it++) {
+        char text[1024];
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        size_t n = 1 + (seed >> 16) % 40;
+        for (size_t j = 0; j < n; j++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *w = words[(seed >> 16) % nw];
+            size_t wl = strlen(w);
+            if (len + wl + 2 >= sizeof text)
+                break;
+            memcpy(text + len, w, wl);
+            len += wl;
+            text[len++] = (seed >> 8) % 7 ? ' ' : ',';
+        }
+        text[len] = 0;
+        if (bp_engine_run(e, text, len, NULL, 0, NULL, NULL) != 0 || !e->res.model)
+            continue;
+        const bp_learned_t *m = e->res.model;
+        for (size_t i = 0; i < e->res.nbs; i++) {
+            double sum = 0;
+            void *ctx[2] = {(void *)m, &sum};
+            bp_learned_features(e, &m->opts, e->res.bs[i].brand, sum_weights, ctx);
+            double want = m->blend * (m->bias + sum);
+            checked++;
+            nonzero += sum != 0;
+            if (fabs(e->res.bs[i].learned - want) >= 1e-9 && !bad++)
+                fprintf(stderr, "    learned %.17g, the features' sum %.17g, in \"%s\"\n",
+                        e->res.bs[i].learned, want, text);
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK(checked > 2000);
+    CHECK(nonzero > checked / 2);
+    bp_engine_free(e);
+    bp_rules_free(r);
+}
+
 TEST(explain_shows_learned)
 {
     bp_buf_t out = BP_BUF_INIT(1 << 20);
@@ -316,6 +375,7 @@ int main(void)
     RUN(score_arithmetic);
     RUN(explain_shows_learned);
     RUN(shared_features_same_sums);
+    RUN(random_texts_same_sums);
     if (made) {
         char p[256];
         snprintf(p, sizeof p, "%s/model/m.yaml", dir);
