@@ -440,12 +440,26 @@ static int lw_in_url(const char *t, size_t len, size_t ws)
 /* Emoticons and marks in t[a..b): ":)" for a smile (a run of 2+ ')' or an unopened ')'), ":("
  * for a frown (a run of 2+ '(' or an unclosed '('), ":!" and ":?" once each, ":" + the
  * character for pictographs (each at most 4 times). */
+#define LW_R4(x) [x] = 1, [x + 1] = 1, [x + 2] = 1, [x + 3] = 1
+/* The bytes lw_marks stops at: brackets, marks, and the lead bytes of 3- and 4-byte
+ * characters (pictographs are among those). */
+static const unsigned char lw_mark_byte[256] = {
+    ['('] = 1, [')'] = 1, ['!'] = 1, ['?'] = 1, LW_R4(0xE0), LW_R4(0xE4), LW_R4(0xE8),
+    LW_R4(0xEC), LW_R4(0xF0), LW_R4(0xF4), LW_R4(0xF8), LW_R4(0xFC)};
+#undef LW_R4
+
 static size_t lw_marks(const char *t, size_t a, size_t b, bp_learned_cb cb, void *ctx)
 {
     size_t n = 0, i = a;
     int open = 0, smiles = 0, frowns = 0, excl = 0, quest = 0, pics = 0;
+    const unsigned char *u = (const unsigned char *)t;
     while (i < b) {
-        unsigned char c = (unsigned char)t[i];
+        /* valid UTF-8 (normalized): letters and the rest pass byte by byte */
+        while (i < b && !lw_mark_byte[u[i]])
+            i++;
+        if (i >= b)
+            break;
+        unsigned char c = u[i];
         if (c == '(' || c == ')') {
             size_t run = 0;
             while (i < b && t[i] == (char)c) {
