@@ -82,6 +82,29 @@ done:
     return out;
 }
 
+/* Reads the alternation "(?:a|b|...)" regex_alternation wrote into keys (es->ok stays 0 if an
+ * ending does not fit: bp_regex_ending_match then reads the string). */
+static void endset_build(struct bp_endset *es, const char *alt)
+{
+    memset(es, 0, sizeof *es);
+    if (strncmp(alt, "(?:", 3) != 0)
+        return;
+    for (const char *p = alt + 3;;) {
+        size_t k = strcspn(p, "|)");
+        if (k == 0 || k > 8 || es->n >= BP_ENDINGS_MAX)
+            return;
+        uint64_t key = 0;
+        memcpy(&key, p, k);
+        es->key[es->n] = key;
+        es->len[es->n++] = (unsigned char)k;
+        es->lens |= 1u << k;
+        if (p[k] != '|')
+            break;
+        p += k + 1;
+    }
+    es->ok = 1;
+}
+
 int bp_regex_endings_init(bp_rules_t *r)
 {
     /* endings are normalized like text, so that whatever the normalizer does to Ukrainian
@@ -92,7 +115,11 @@ int bp_regex_endings_init(bp_rules_t *r)
     o.digits_as_letters = 0;
     r->endings_after_consonant = regex_alternation(endings_consonant, &o);
     r->endings_after_vowel = regex_alternation(endings_vowel, &o);
-    return r->endings_after_consonant && r->endings_after_vowel ? 0 : -1;
+    if (!r->endings_after_consonant || !r->endings_after_vowel)
+        return -1;
+    endset_build(&r->endset[0], r->endings_after_vowel);
+    endset_build(&r->endset[1], r->endings_after_consonant);
+    return 0;
 }
 
 static int is_cyr(uint32_t cp) { return cp >= 0x400 && cp <= 0x52F; }
@@ -402,6 +429,17 @@ int bp_regex_ending_match(const bp_rules_t *r, int simple, const char *s, size_t
 {
     if (n == 0)
         return simple == BP_SIMPLE_ENDING_OPT;
+    const struct bp_endset *es = &r->endset[simple == BP_SIMPLE_ENDING ? 0 : 1];
+    if (es->ok) {
+        if (n > 8 || !(es->lens >> n & 1))
+            return 0;
+        uint64_t key = 0;
+        memcpy(&key, s, n);
+        for (size_t i = 0; i < es->n; i++)
+            if (es->key[i] == key && es->len[i] == n)
+                return 1;
+        return 0;
+    }
     const char *alt = simple == BP_SIMPLE_ENDING ? r->endings_after_vowel
                                                  : r->endings_after_consonant;
     if (!alt || strncmp(alt, "(?:", 3) != 0)

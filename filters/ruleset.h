@@ -19,6 +19,7 @@
 #define BP_RULES_MAX_TERM 512        /* bytes in one variant / term / pattern */
 #define BP_ENGINE_MAX_HITS 4096      /* hits kept per post; more are ignored (and counted) */
 #define BP_ENGINE_MAX_TEXT ((size_t)1 << 20)
+#define BP_ENDINGS_MAX 64            /* case endings known to the C check of simple terms */
 #define BP_NEG_WINDOW 2              /* a negator/intensifier acts within this many words */
 #define BP_NEGATED_NEGATIVE_FACTOR (-0.5) /* «не плохо»: a negated complaint turns mildly good */
 
@@ -145,6 +146,16 @@ struct bp_rules {
     bp_policy_t policy;
     bp_norm_opts_t nopts, nopts_digits;
     char *endings_after_vowel, *endings_after_consonant; /* regex alternations */
+    /* the same endings as keys for the C check of simple terms (bp_regex_ending_match): each
+     * ending's bytes zero-padded to 8, [0] after a vowel, [1] after a consonant; lens has bit
+     * L set if some ending is L bytes long */
+    struct bp_endset {
+        uint64_t key[BP_ENDINGS_MAX];
+        unsigned char len[BP_ENDINGS_MAX];
+        size_t n;
+        uint32_t lens;
+        int ok; /* built (every ending 1..8 bytes, at most BP_ENDINGS_MAX) */
+    } endset[2];
     struct bp_learned *models; /* learned sentiment scorers (rules/model/), see learned.h */
     size_t nmodels;
 };

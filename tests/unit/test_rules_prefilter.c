@@ -189,6 +189,47 @@ TEST(scan_matches_plain_search)
     CHECK_INT(bad, 0);
 }
 
+/* The C check of a case ending reads keys built from the endings' alternation; it must say
+ * what reading the alternation itself says, for every ending and for strings that are not. */
+TEST(ending_keys_match_the_alternation)
+{
+    bp_rules_t *r = bp_rules_load("tests/data/rules/good", NULL);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    CHECK(r->endset[0].ok && r->endset[1].ok);
+    static const char *const pieces[] = {"а", "я", "м", "и", "х", "о", "в", "ї", "є", "ю", "е",
+                                         "ь", "й", "і", "ы", "у", "x", "", "ами"};
+    const size_t np = sizeof pieces / sizeof *pieces;
+    uint32_t seed = 99;
+    int bad = 0, yes = 0;
+    for (int it = 0; it < 20000; it++) {
+        char w[64];
+        size_t n = 0;
+        seed = seed * 1103515245u + 12345u;
+        for (size_t k = 0, parts = (seed >> 16) % 5; k < parts; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % np];
+            memcpy(w + n, p, strlen(p));
+            n += strlen(p);
+        }
+        for (int kind = BP_SIMPLE_ENDING; kind <= BP_SIMPLE_ENDING_OPT; kind++) {
+            int keyed = bp_regex_ending_match(r, kind, w, n);
+            struct bp_endset save = r->endset[kind == BP_SIMPLE_ENDING ? 0 : 1];
+            r->endset[kind == BP_SIMPLE_ENDING ? 0 : 1].ok = 0;
+            int read = bp_regex_ending_match(r, kind, w, n);
+            r->endset[kind == BP_SIMPLE_ENDING ? 0 : 1] = save;
+            yes += keyed == 1;
+            if (keyed != read && !bad++)
+                fprintf(stderr, "    '%.*s' (kind %d): keys say %d, the alternation %d\n", (int)n,
+                        w, kind, keyed, read);
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK(yes > 1000);
+    bp_rules_free(r);
+}
+
 static void lit_is(const char *pat, const char *want)
 {
     char *l = bp_regex_literal(pat);
@@ -421,6 +462,7 @@ int main(void)
     RUN(shared_literals_and_utf8);
     RUN(many_literals);
     RUN(scan_matches_plain_search);
+    RUN(ending_keys_match_the_alternation);
     RUN(literal_extraction);
     RUN(literal_sets);
     RUN(variant_regexes);
