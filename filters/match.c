@@ -277,6 +277,22 @@ static inline __attribute__((always_inline)) void hits_sort(bp_hit_t *h, size_t 
 
 /* Whether need literal idx is in the text of this pass: the prefilter marked it, or (for one
  * the prefilter leaves out) memmem finds it, looked for once a pass. */
+/* memmem for a short word in a post (ruleset.h): memchr finds the word's last byte (in Cyrillic the byte
+ * that tells letters apart; a Cyrillic letter's first byte is one of two), then the rest is
+ * compared. Faster than memmem on texts of a few hundred bytes. */
+const char *bp_match_find(const char *h, size_t hl, const char *w, size_t wl)
+{
+    if (wl == 0 || wl > hl)
+        return wl == 0 ? h : NULL;
+    const char *p = h + wl - 1, *end = h + hl;
+    while ((p = memchr(p, (unsigned char)w[wl - 1], (size_t)(end - p))) != NULL) {
+        if (memcmp(p - (wl - 1), w, wl - 1) == 0)
+            return p - (wl - 1);
+        p++;
+    }
+    return NULL;
+}
+
 static int match_present(bp_engine_t *e, const bp_norm_t *n, uint32_t idx)
 {
     if (e->present[idx] == e->gen)
@@ -285,7 +301,7 @@ static int match_present(bp_engine_t *e, const bp_norm_t *n, uint32_t idx)
     if (!lit || e->looked[idx] == e->gen)
         return 0;
     e->looked[idx] = e->gen;
-    if (memmem(n->text, n->len, lit, strlen(lit)))
+    if (bp_match_find(n->text, n->len, lit, strlen(lit)))
         e->present[idx] = e->gen;
     return e->present[idx] == e->gen;
 }

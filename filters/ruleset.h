@@ -388,6 +388,9 @@ void bp_prefilter_scan(const bp_prefilter_t *p, const char *text, size_t len, bp
 size_t bp_prefilter_size(const bp_prefilter_t *p);
 
 /* ---- match.c: running matchers over a text ---- */
+
+/* memmem for a short word in a post (memchr on the word's last byte, then a compare). */
+const char *bp_match_find(const char *h, size_t hl, const char *w, size_t wl);
 /* Finds the matchers whose literal hits C can verify as phrases (BP_SIMPLE_PHRASE in e->mf)
  * and keeps their words. Called by bp_engine_new after e->mf is set. Returns 0 or -1. */
 int bp_match_prepare(bp_engine_t *e);

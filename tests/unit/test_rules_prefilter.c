@@ -230,6 +230,34 @@ TEST(ending_keys_match_the_alternation)
     bp_rules_free(r);
 }
 
+TEST(find_matches_memmem)
+{
+    static const char *alpha[] = {"а", "б", "я", "a", "b", " ", "бa", "\xD0", "\xB0"};
+    uint32_t seed = 5;
+    int bad = 0;
+    for (int it = 0; it < 50000; it++) {
+        char h[64], w[16];
+        size_t hl = 0, wl = 0;
+        seed = seed * 1103515245u + 12345u;
+        for (size_t k = 0, n = (seed >> 16) % 20; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *a = alpha[(seed >> 16) % 9];
+            memcpy(h + hl, a, strlen(a));
+            hl += strlen(a);
+        }
+        for (size_t k = 0, n = (seed >> 8) % 4; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *a = alpha[(seed >> 16) % 9];
+            memcpy(w + wl, a, strlen(a));
+            wl += strlen(a);
+        }
+        if (bp_match_find(h, hl, w, wl) != memmem(h, hl, w, wl) && !bad++)
+            fprintf(stderr, "    '%.*s' in '%.*s': not where memmem finds it\n", (int)wl, w,
+                    (int)hl, h);
+    }
+    CHECK_INT(bad, 0);
+}
+
 static void lit_is(const char *pat, const char *want)
 {
     char *l = bp_regex_literal(pat);
@@ -463,6 +491,7 @@ int main(void)
     RUN(many_literals);
     RUN(scan_matches_plain_search);
     RUN(ending_keys_match_the_alternation);
+    RUN(find_matches_memmem);
     RUN(literal_extraction);
     RUN(literal_sets);
     RUN(variant_regexes);
