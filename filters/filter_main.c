@@ -265,6 +265,7 @@ typedef struct filter_kafka {
     bp_metrics_t *mx;
     bp_counter_t *m_in, *m_mentions, *m_dead, *m_reload_ok, *m_reload_refused, *m_shadow;
     bp_hist_t *h_proc;
+    bp_gauge_t *g_pending;      /* posts whose outputs await acknowledgement */
     bp_post_view_t view;        /* the record being judged, scanned in one pass */
     bp_buf_t mbuf, abuf;        /* its mention, an alert record built from it */
     filter_handles_t brand_hits, freshness, alerts_out; /* metric series by brand, source,
@@ -508,6 +509,8 @@ static int filter_run_kafka(filter_cfg_t *cfg)
     fk.m_mentions = bp_metrics_counter(fk.mx, "bp_mentions_total", "Mentions written", NULL);
     fk.m_dead = bp_metrics_counter(fk.mx, "bp_deadlettered_total", "Records dead-lettered", "stage", "filter", NULL);
     fk.h_proc = bp_metrics_hist(fk.mx, "bp_processing_seconds", "Time to judge one post", NULL, 0, NULL);
+    fk.g_pending = bp_metrics_gauge(fk.mx, "bp_outputs_pending",
+                                    "Posts judged whose outputs are not acknowledged yet", NULL);
     fk.m_reload_ok = bp_metrics_counter(fk.mx, "bp_rules_reloads_total", "Rule set reloads",
                                         "result", "ok", NULL);
     fk.m_reload_refused = bp_metrics_counter(fk.mx, "bp_rules_reloads_total", "Rule set reloads",
@@ -546,6 +549,7 @@ static int filter_run_kafka(filter_cfg_t *cfg)
         }
         bp_producer_poll(fk.prod, 0);
         int pending = bp_consumer_store_ready(fk.cons);
+        bp_gauge_set(fk.g_pending, pending > 0 ? pending : 0);
         if (pending < 0) {
             bp_error("an output was not acknowledged: stopping without committing past it");
             rc = BP_EXIT_RUNTIME;

@@ -155,6 +155,9 @@ bp_wait_for 30 '[ "$(prom "$FP" "n(\"bp_kafka_consumer_lag\", topic=\"bp.posts\"
                 [ "$(prom "$FP" "v(\"bp_kafka_consumer_lag\", topic=\"bp.posts\")")" = 0 ]' \
   || bp_fail "consumer lag: $(prom "$FP" '[ (l, x) for nm, l, x in samples if nm == "bp_kafka_consumer_lag" ]')"
 bp_assert_eq "$(prom "$FP" 'v("bp_kafka_assigned_partitions")')" 3 "assigned partitions"
+# every output acknowledged: nothing waits
+bp_wait_for 10 '[ "$(prom "$FP" "v(\"bp_outputs_pending\")")" = 0 ]' \
+  || bp_fail "bp_outputs_pending: $(prom "$FP" 'v("bp_outputs_pending")'), expected 0"
 
 # liveness keeps answering while idle (the loop heartbeats even without posts)
 sleep 2
