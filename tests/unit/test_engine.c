@@ -543,6 +543,44 @@ TEST(prefilter_equivalence_glued)
     bp_rules_free(r);
 }
 
+/* The shipped pack's urgent patterns start at a word: a grateful customer whose card was
+ * unblocked is not paged as «card blocked», «перерасчет» holds no «счет». */
+TEST(shipped_urgent_patterns_at_word_starts)
+{
+    bp_rules_t *r = bp_rules_load("rules", NULL);
+    bp_engine_t *e = r ? bp_engine_new(r) : NULL;
+    CHECK(e != NULL);
+    if (!e) {
+        bp_rules_free(r);
+        return;
+    }
+    static const struct { const char *text, *reason; int want; } cases[] = {
+        {"@united they blocked my card while I am abroad", "urgent:card_blocked", 1},
+        {"@united thanks for unblocking my card so fast", "urgent:card_blocked", 0},
+        {"@united unlocked my card at last, thank you", "urgent:card_blocked", 0},
+        {"@united someone hacked my account", "urgent:fraud", 1},
+        {"@united you whacked my app again", "urgent:fraud", 0},
+        {"Сбербанк, счет заблокировали", "urgent:account_blocked", 1},
+        {"Сбербанк, перерасчет заблокировали", "urgent:account_blocked", 0},
+        {"Сбербанк, у меня украли деньги", "urgent:stolen_money", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *p = post_new(cases[i].text, 0, NULL), *m = NULL;
+        char err[256] = "";
+        int rc = bp_engine_judge(e, p, &m, err, sizeof err);
+        json_decref(p);
+        CHECK_INT(rc, 1);
+        if (has_reason(m, cases[i].reason) != cases[i].want) {
+            fprintf(stderr, "    \"%s\": %s %s\n", cases[i].text, cases[i].reason,
+                    cases[i].want ? "missing" : "given");
+            CHECK(0);
+        }
+        json_decref(m);
+    }
+    bp_engine_free(e);
+    bp_rules_free(r);
+}
+
 int main(void)
 {
     R = bp_rules_load("tests/data/rules/good", NULL);
@@ -561,6 +599,7 @@ int main(void)
     RUN(negation);
     RUN(intensifiers_softeners_caps_exclamations);
     RUN(urgent_terms_and_policy);
+    RUN(shipped_urgent_patterns_at_word_starts);
     RUN(several_brands);
     RUN(mention_fields);
     RUN(match_limit_dead_letters);
