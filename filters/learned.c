@@ -188,6 +188,8 @@ static int learned_feature_ok(const bp_rules_t *r, bp_norm_t *nb, const bp_ynode
 int bp_learned_load(bp_rules_t *r, const bp_ynode_t *root, const char *file, bp_buf_t *errors)
 {
     bp_learned_t m = {0};
+    m.h_b = learned_hash("<b>", 3);
+    m.h_o = learned_hash("<o>", 3);
     int rc = 0;
     bp_learned_opts_default(&m.opts);
     m.blend = 1;
@@ -673,28 +675,63 @@ static const char *lw_str(const lw_tok_t *k, int brand)
     return k->owner >= 0 && k->owner == brand ? "<b>" : k->s;
 }
 
+/* One feature of a window, in parts: an optional one-byte prefix ('!' for a negated word), the
+ * token a (and the token b of a pair), with their learned_hash values. */
+typedef void (*lw_visit_fn)(void *ctx, unsigned kind, char pre, const char *a, size_t an,
+                            uint64_t ha, const char *b, size_t bn, uint64_t hb);
+
+/* Walks the word features of window W for brand (part: LW_ALL, LW_COMMON or LW_BRAND) in their
+ * order, leaving out what would be BP_LEARNED_MAX_FEAT bytes or more; the marks are not among
+ * them (lw_marks). The one place that says which features a window has: lw_give writes them
+ * out, lw_give_sum looks them up. h_b, h_o: learned_hash of "<b>" and "<o>". */
+static inline __attribute__((always_inline)) void
+lw_each(const lw_win_t *W, int brand, int part, uint64_t h_b, uint64_t h_o, lw_visit_fn visit,
+        void *ctx)
+{
+    const lw_tok_t *tok = W->tok;
+    const size_t max = BP_LEARNED_MAX_FEAT;
+    for (size_t i = 0; i < W->nt; i++) {
+        const lw_tok_t *k = &tok[i];
+        if (!k->special && part != LW_BRAND) {
+            if (k->len < max)
+                visit(ctx, LF_UNI, 0, k->s, k->len, k->h, NULL, 0, 0);
+            if (k->neg && 1 + k->len < max)
+                visit(ctx, LF_NEG, '!', k->s, k->len, k->h, NULL, 0, 0);
+        }
+        if (!i)
+            continue;
+        const lw_tok_t *p = &tok[i - 1];
+        int of_brand = p->hit >= 0 || k->hit >= 0;
+        if (p->sentence == k->sentence && !(p->special && k->special) &&
+            (part == LW_ALL || of_brand == (part == LW_BRAND)) && p->len + 1 + k->len < max)
+            visit(ctx, LF_PAIR, 0, lw_str(p, brand), p->len,
+                  p->hit >= 0 ? (p->owner == brand ? h_b : h_o) : p->h, lw_str(k, brand), k->len,
+                  k->hit >= 0 ? (k->owner == brand ? h_b : h_o) : k->h);
+    }
+}
+
+typedef struct lw_cb_ctx {
+    bp_learned_cb cb;
+    void *ctx;
+    size_t n;
+} lw_cb_ctx_t;
+
+static void lw_visit_emit(void *ctx, unsigned kind, char pre, const char *a, size_t an,
+                          uint64_t ha, const char *b, size_t bn, uint64_t hb)
+{
+    lw_cb_ctx_t *c = ctx;
+    c->n += lw_emit(c->cb, c->ctx, pre, a, an, b, bn);
+}
+
 /* Gives the features of window W for brand (part: LW_ALL, LW_COMMON or LW_BRAND). */
 static size_t lw_give(const bp_engine_t *e, const lw_win_t *W, int brand, int part,
                       bp_learned_cb cb, void *ctx)
 {
-    const lw_tok_t *tok = W->tok;
-    size_t nt = W->nt, n = 0;
-    for (size_t i = 0; i < nt; i++) {
-        if (!tok[i].special && part != LW_BRAND) {
-            n += lw_emit(cb, ctx, 0, tok[i].s, tok[i].len, NULL, 0);
-            if (tok[i].neg)
-                n += lw_emit(cb, ctx, '!', tok[i].s, tok[i].len, NULL, 0);
-        }
-        int of_brand = i && (tok[i - 1].hit >= 0 || tok[i].hit >= 0);
-        if (i && tok[i - 1].sentence == tok[i].sentence &&
-            !(tok[i - 1].special && tok[i].special) &&
-            (part == LW_ALL || of_brand == (part == LW_BRAND)))
-            n += lw_emit(cb, ctx, 0, lw_str(&tok[i - 1], brand), tok[i - 1].len,
-                         lw_str(&tok[i], brand), tok[i].len);
-    }
+    lw_cb_ctx_t c = {cb, ctx, 0};
+    lw_each(W, brand, part, 0, 0, lw_visit_emit, &c);
     if (part != LW_BRAND && W->marks)
-        n += lw_marks(e->norm.text, W->ma, W->mb, cb, ctx);
-    return n;
+        c.n += lw_marks(e->norm.text, W->ma, W->mb, cb, ctx);
+    return c.n;
 }
 
 static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int brand,
@@ -742,44 +779,35 @@ static void lw_add(void *ctx, const char *f, size_t len)
     s->sum += bp_learned_weight(s->m, f, len, NULL);
 }
 
+typedef struct lw_sum_ctx {
+    const bp_learned_t *m;
+    double sum;
+} lw_sum_ctx_t;
+
+static inline __attribute__((always_inline)) void
+lw_visit_sum(void *ctx, unsigned kind, char pre, const char *a, size_t an, uint64_t ha,
+             const char *b, size_t bn, uint64_t hb)
+{
+    lw_sum_ctx_t *c = ctx;
+    c->sum += lw_weight_parts(c->m, lf_mix(ha, hb, kind), pre, a, an, b, bn);
+}
+
 /* lw_give with the model's weights summed into *sum instead of the strings given: the same
- * features in the same order (so the same sum to the last bit), each looked up by a hash made
- * from its tokens' hashes. tests/unit/test_learned.c holds the two to each other. */
+ * features in the same order (lw_each, so the same sum to the last bit), each looked up by a
+ * hash made from its tokens' hashes. tests/unit/test_learned.c holds the two to each other. */
 static void lw_give_sum(const bp_engine_t *e, const lw_win_t *W, int brand, int part,
                         const bp_learned_t *m, double *sum)
 {
     if (!m->cap)
         return;
-    const lw_tok_t *tok = W->tok;
-    size_t nt = W->nt;
-    const uint64_t hb = learned_hash("<b>", 3), ho = learned_hash("<o>", 3);
-    const size_t max = BP_LEARNED_MAX_FEAT;
-    double s = *sum;
-    for (size_t i = 0; i < nt; i++) {
-        const lw_tok_t *k = &tok[i];
-        if (!k->special && part != LW_BRAND) {
-            if (k->len < max) /* as lw_emit skips what is too long */
-                s += lw_weight_parts(m, lf_mix(k->h, 0, LF_UNI), 0, k->s, k->len, NULL, 0);
-            if (k->neg && 1 + k->len < max)
-                s += lw_weight_parts(m, lf_mix(k->h, 0, LF_NEG), '!', k->s, k->len, NULL, 0);
-        }
-        int of_brand = i && (tok[i - 1].hit >= 0 || k->hit >= 0);
-        if (i && tok[i - 1].sentence == k->sentence && !(tok[i - 1].special && k->special) &&
-            (part == LW_ALL || of_brand == (part == LW_BRAND)) &&
-            tok[i - 1].len + 1 + k->len < max) {
-            const lw_tok_t *p = &tok[i - 1];
-            uint64_t h1 = p->hit >= 0 ? (p->owner == brand ? hb : ho) : p->h;
-            uint64_t h2 = k->hit >= 0 ? (k->owner == brand ? hb : ho) : k->h;
-            s += lw_weight_parts(m, lf_mix(h1, h2, LF_PAIR), 0, lw_str(p, brand), p->len,
-                                 lw_str(k, brand), k->len);
-        }
-    }
-    *sum = s;
+    lw_sum_ctx_t c = {m, *sum};
+    lw_each(W, brand, part, m->h_b, m->h_o, lw_visit_sum, &c);
     if (part != LW_BRAND && W->marks) {
-        lw_sum_t ms = {m, *sum};
+        lw_sum_t ms = {m, c.sum};
         lw_marks(e->norm.text, W->ma, W->mb, lw_add, &ms);
-        *sum = ms.sum;
+        c.sum = ms.sum;
     }
+    *sum = c.sum;
 }
 
 int bp_learned_apply(bp_engine_t *e, const bp_learned_t *m)

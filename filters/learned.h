@@ -55,6 +55,7 @@ typedef struct bp_learned {
                                * features of a post are not in the model, and this small
                                * array (in L1) says so without touching the table */
     uint64_t bits_mask;
+    uint64_t h_b, h_o;        /* the token hashes of "<b>" and "<o>", made once at load */
     const char *file;
 } bp_learned_t;
 
