@@ -59,16 +59,31 @@ char *bp_regex_fix_yo(const char *src)
     return s;
 }
 
-static char *regex_alternation(const char *const *list, const bp_norm_opts_t *o)
+/* The endings of list, normalized with o, as a regex alternation "(?:a|b|...)" and as the keys
+ * of es (es->ok stays 0 if an ending does not fit a key: bp_regex_ending_match then reads the
+ * alternation). Returns the alternation or NULL (no memory). */
+static char *regex_endings(const char *const *list, const bp_norm_opts_t *o, struct bp_endset *es)
 {
     bp_buf_t b = BP_BUF_INIT(4096);
     char *out = NULL;
+    memset(es, 0, sizeof *es);
+    int fits = 1;
     if (bp_buf_puts(&b, "(?:") < 0)
         goto done;
     for (size_t i = 0; list[i]; i++) {
         char *n = bp_normalize_cstr(list[i], o);
         if (!n)
             goto done;
+        size_t k = strlen(n);
+        if (k == 0 || k > 8 || es->n >= BP_ENDINGS_MAX) {
+            fits = 0;
+        } else {
+            uint64_t key = 0;
+            memcpy(&key, n, k);
+            es->key[es->n] = key;
+            es->len[es->n++] = (unsigned char)k;
+            es->lens |= 1u << k;
+        }
         int rc = bp_buf_printf(&b, "%s%s", i ? "|" : "", n);
         free(n);
         if (rc < 0)
@@ -77,32 +92,10 @@ static char *regex_alternation(const char *const *list, const bp_norm_opts_t *o)
     if (bp_buf_puts(&b, ")") < 0)
         goto done;
     out = bp_buf_steal(&b);
+    es->ok = fits;
 done:
     bp_buf_free(&b);
     return out;
-}
-
-/* Reads the alternation "(?:a|b|...)" regex_alternation wrote into keys (es->ok stays 0 if an
- * ending does not fit: bp_regex_ending_match then reads the string). */
-static void endset_build(struct bp_endset *es, const char *alt)
-{
-    memset(es, 0, sizeof *es);
-    if (strncmp(alt, "(?:", 3) != 0)
-        return;
-    for (const char *p = alt + 3;;) {
-        size_t k = strcspn(p, "|)");
-        if (k == 0 || k > 8 || es->n >= BP_ENDINGS_MAX)
-            return;
-        uint64_t key = 0;
-        memcpy(&key, p, k);
-        es->key[es->n] = key;
-        es->len[es->n++] = (unsigned char)k;
-        es->lens |= 1u << k;
-        if (p[k] != '|')
-            break;
-        p += k + 1;
-    }
-    es->ok = 1;
 }
 
 int bp_regex_endings_init(bp_rules_t *r)
@@ -113,13 +106,9 @@ int bp_regex_endings_init(bp_rules_t *r)
     o.collapse_repeats = 0;
     o.join_spaced = 0;
     o.digits_as_letters = 0;
-    r->endings_after_consonant = regex_alternation(endings_consonant, &o);
-    r->endings_after_vowel = regex_alternation(endings_vowel, &o);
-    if (!r->endings_after_consonant || !r->endings_after_vowel)
-        return -1;
-    endset_build(&r->endset[0], r->endings_after_vowel);
-    endset_build(&r->endset[1], r->endings_after_consonant);
-    return 0;
+    r->endings_after_consonant = regex_endings(endings_consonant, &o, &r->endset[1]);
+    r->endings_after_vowel = regex_endings(endings_vowel, &o, &r->endset[0]);
+    return r->endings_after_consonant && r->endings_after_vowel ? 0 : -1;
 }
 
 static int is_cyr(uint32_t cp) { return cp >= 0x400 && cp <= 0x52F; }
