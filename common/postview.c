@@ -9,8 +9,10 @@
 #include <emmintrin.h>
 #endif
 
+#include "grow.h"
 #include "model.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 #define PV_MAX_NUMBER 40 /* longer numbers (and any exponent) go to the slow path */
 #define PV_TIME_MAX 64   /* longer time strings go to the slow path */
@@ -101,6 +103,24 @@ static inline __attribute__((always_inline)) void pv_skip_ws(pv_scan_t *s)
         s->p++;
 }
 
+/* After a member or an element: a ',' and the next one (1), or the closing bracket close (0),
+ * or anything else (-1). */
+static int pv_next(pv_scan_t *s, unsigned char close)
+{
+    pv_skip_ws(s);
+    if (s->p >= s->end)
+        return -1;
+    if (*s->p == ',') {
+        s->p++;
+        pv_skip_ws(s);
+        return 1;
+    }
+    if (*s->p != close)
+        return -1;
+    s->p++;
+    return 0;
+}
+
 /* 1 if none of the 8 bytes in x is '"', '\\', < 0x20 or >= 0x80. */
 static int pv_plain8(uint64_t x)
 {
@@ -113,28 +133,28 @@ static int pv_plain8(uint64_t x)
 }
 
 #ifdef __SSE2__
+/* The mask of '"', '\\' and control bytes among the 16 bytes of x. */
+static inline unsigned pv_stop16(__m128i x)
+{
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                     _mm_and_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+                                   _mm_cmpgt_epi8(x, _mm_set1_epi8(-1)))));
+}
+
 /* Length of the longest prefix of p[0..16) that needs no second look inside a string: ASCII
  * other than '"', '\\' and control bytes, and complete two-byte UTF-8 sequences (U+0080 to
  * U+07FF: Cyrillic, Greek, accented Latin); p[0] must start a character. 16 if all of it. */
 static unsigned pv_plain16(const unsigned char *p)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)p);
-    /* '"', '\\', and bytes < 0x20 as signed: control bytes and every byte >= 0x80 */
-    __m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                           _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                              _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
-    unsigned stop = (unsigned)_mm_movemask_epi8(sp);
-    if (!stop)
+    unsigned stop = pv_stop16(x), high;
+    unsigned bad = bp_utf8_pairs16_bad(x, 0, &high);
+    if (!stop && !high)
         return 16;
-    unsigned high = (unsigned)_mm_movemask_epi8(x);
-    if (!high)
-        return (unsigned)__builtin_ctz(stop);
-    /* as signed bytes: continuations 0x80..0xBF are < -64, leads 0xC2..0xDF are -62..-33 */
-    unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(-64)));
-    unsigned l = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-        _mm_cmpgt_epi8(x, _mm_set1_epi8(-63)), _mm_cmplt_epi8(x, _mm_set1_epi8(-32))));
-    /* the first special byte, other byte >= 0x80, or half of a pair */
-    unsigned bad = (stop & ~high) | (high & ~(l | c)) | (c & ~(l << 1)) | (l & ~(c >> 1));
+    /* the first special byte, byte >= 0x80 not in a pair, or half of a pair */
+    bad |= stop;
     return bad ? (unsigned)__builtin_ctz(bad) : 16;
 }
 #endif
@@ -214,30 +234,6 @@ static size_t pv_escape(const unsigned char *p, const unsigned char *end, uint32
     return 12;
 }
 
-static size_t pv_encode(uint32_t cp, char *o)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Makes room in the scratch buffer for this record's unescaped strings (all of them together
  * are never longer than the record). Returns 0 or -1 (no memory). */
 static int pv_scratch(pv_scan_t *s)
@@ -248,16 +244,8 @@ static int pv_scratch(pv_scan_t *s)
     size_t need = (size_t)(s->end - s->base);
     if (need == 0)
         need = 1;
-    if (v->scratch_cap < need) {
-        size_t cap = v->scratch_cap ? v->scratch_cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        char *n = realloc(v->scratch, cap);
-        if (!n)
-            return -1;
-        v->scratch = n;
-        v->scratch_cap = cap;
-    }
+    if (bp_grow(&v->scratch, &v->scratch_cap, need, 1, 4096, (size_t)-1) < 0)
+        return -1;
     s->out = v->scratch;
     return 0;
 }
@@ -280,7 +268,7 @@ static int pv_unescape(pv_scan_t *s, const unsigned char *a, const unsigned char
         size_t el = pv_escape(a, b, &cp);
         if (!el)
             return -1; /* cannot happen: the body was checked */
-        o += pv_encode(cp, o);
+        o += bp_utf8_encode(cp, o); /* a scalar value: pv_escape rejects lone surrogates */
         a += el;
     }
     out->s = start;
@@ -543,10 +531,7 @@ static int pv_object(pv_scan_t *s, int ctx)
         unsigned stop = 0;
         if (s->end - k >= 16) {
             __m128i x = _mm_loadu_si128((const __m128i *)k);
-            stop = (unsigned)_mm_movemask_epi8(
-                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                          _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+            stop = pv_stop16(x) | (unsigned)_mm_movemask_epi8(x); /* and bytes >= 0x80 */
         }
         if (stop && k[__builtin_ctz(stop)] == '"') {
             kn = (size_t)__builtin_ctz(stop);
@@ -582,18 +567,11 @@ static int pv_object(pv_scan_t *s, int ctx)
                          f != PV_F_NONE ? &sv : NULL, &ival);
         if (t == PV_FAIL || pv_check(s->v, f, t, &sv, ival) != 0)
             return -1;
-        pv_skip_ws(s);
-        if (s->p >= s->end)
+        int more = pv_next(s, '}');
+        if (more < 0)
             return -1;
-        if (*s->p == ',') {
-            s->p++;
-            pv_skip_ws(s);
-            continue;
-        }
-        if (*s->p != '}')
-            return -1;
-        s->p++;
-        break;
+        if (!more)
+            break;
     }
     if (ctx != PV_CTX_TOP)
         s->nk = base; /* the top level's keys stay: they are v->keys[0..nkeys) */
@@ -614,18 +592,9 @@ static int pv_array(pv_scan_t *s)
         long long ival;
         if (pv_value(s, PV_CTX_NONE, NULL, &ival) == PV_FAIL)
             return -1;
-        pv_skip_ws(s);
-        if (s->p >= s->end)
-            return -1;
-        if (*s->p == ',') {
-            s->p++;
-            pv_skip_ws(s);
-            continue;
-        }
-        if (*s->p != ']')
-            return -1;
-        s->p++;
-        return 0;
+        int more = pv_next(s, ']');
+        if (more <= 0)
+            return more;
     }
 }
 

@@ -54,16 +54,8 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n, size_t i, uint32_t 
 static inline __attribute__((always_inline)) unsigned utf8_plain16(const unsigned char *u,
                                                                  unsigned skip)
 {
-    __m128i x = _mm_loadu_si128((const __m128i *)u);
-    unsigned high = (unsigned)_mm_movemask_epi8(x) >> skip;
-    if (!high)
-        return 16 - skip;
-    /* as signed bytes: continuations 0x80..0xBF are < -64, leads 0xC2..0xDF are -62..-33 */
-    unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(-64))) >> skip;
-    unsigned l = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-        _mm_cmpgt_epi8(x, _mm_set1_epi8(-63)), _mm_cmplt_epi8(x, _mm_set1_epi8(-32)))) >> skip;
-    /* first byte that is neither ASCII nor part of a complete lead + continuation pair */
-    unsigned bad = (high & ~(l | c)) | (c & ~(l << 1)) | (l & ~(c >> 1));
+    unsigned high;
+    unsigned bad = bp_utf8_pairs16_bad(_mm_loadu_si128((const __m128i *)u), skip, &high);
     return bad ? (unsigned)__builtin_ctz(bad) : 16 - skip;
 }
 #endif
