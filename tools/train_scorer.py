@@ -120,6 +120,12 @@ class Ordinal:
         w = self.w
         return self.c * lex + sum(w.get(f, 0.0) for f in feats)
 
+    def grad(self, y, s):
+        """The all-threshold logistic loss's derivatives by the two thresholds' margins, for
+        label y (0 negative, 1 neutral, 2 positive) and score s."""
+        return (sigmoid(s - self.theta[0]) - (1.0 if y > 0 else 0.0),
+                sigmoid(s - self.theta[1]) - (1.0 if y > 1 else 0.0))
+
     def fit_sgd(self, data):
         """SGD on the all-threshold logistic loss with L2 on every weight at every step (the
         weights are kept as scale * v, so the decay costs nothing per step): rare features
@@ -134,9 +140,7 @@ class Ordinal:
                 y, lex, feats = data[i]
                 eta = lr0 / (1 + lr0 * l2 * t)
                 t += 1
-                s = self.c * lex + scale * sum(v[f] for f in feats)
-                d0 = sigmoid(s - self.theta[0]) - (1.0 if y > 0 else 0.0)
-                d1 = sigmoid(s - self.theta[1]) - (1.0 if y > 1 else 0.0)
+                d0, d1 = self.grad(y, self.c * lex + scale * sum(v[f] for f in feats))
                 g = d0 + d1
                 scale *= 1 - eta * l2
                 if scale < 1e-6:
@@ -164,9 +168,7 @@ class Ordinal:
             rnd.shuffle(order)
             for i in order:
                 y, lex, feats = data[i]
-                s = self.c * lex + sum(w.get(f, 0.0) for f in feats)
-                d0 = sigmoid(s - self.theta[0]) - (1.0 if y > 0 else 0.0)
-                d1 = sigmoid(s - self.theta[1]) - (1.0 if y > 1 else 0.0)
+                d0, d1 = self.grad(y, self.c * lex + sum(w.get(f, 0.0) for f in feats))
                 g = d0 + d1
                 for f in feats:
                     wf = w.get(f, 0.0)
