@@ -103,6 +103,19 @@ static inline __attribute__((always_inline)) void pv_skip_ws(pv_scan_t *s)
         s->p++;
 }
 
+/* Steps over the opening bracket at s->p and the white space after it: 1 if the container is
+ * empty (its closing bracket close stepped over too), else 0. */
+static int pv_open(pv_scan_t *s, unsigned char close)
+{
+    s->p++;
+    pv_skip_ws(s);
+    if (s->p < s->end && *s->p == close) {
+        s->p++;
+        return 1;
+    }
+    return 0;
+}
+
 /* After a member or an element: a ',' and the next one (1), or the closing bracket close (0),
  * or anything else (-1). */
 static int pv_next(pv_scan_t *s, unsigned char close)
@@ -515,12 +528,8 @@ static int pv_object(pv_scan_t *s, int ctx)
 {
     size_t base = s->nk;
     uint64_t bits = 0; /* pv_key_bit of this object's keys so far */
-    s->p++;
-    pv_skip_ws(s);
-    if (s->p < s->end && *s->p == '}') {
-        s->p++;
+    if (pv_open(s, '}'))
         return 0;
-    }
     for (;;) {
         if (s->p >= s->end || *s->p != '"')
             return -1;
@@ -582,12 +591,8 @@ static int pv_object(pv_scan_t *s, int ctx)
 
 static int pv_array(pv_scan_t *s)
 {
-    s->p++;
-    pv_skip_ws(s);
-    if (s->p < s->end && *s->p == ']') {
-        s->p++;
+    if (pv_open(s, ']'))
         return 0;
-    }
     for (;;) {
         long long ival;
         if (pv_value(s, PV_CTX_NONE, NULL, &ival) == PV_FAIL)

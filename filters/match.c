@@ -610,15 +610,19 @@ static int word_at(const bp_engine_t *e, uint32_t pos)
     return (int)lo;
 }
 
-static void match_place(bp_engine_t *e, bp_hit_t *h)
+/* Sets hit h's words [w0, w1] and the clause and sentence of its first word. */
+static void match_set_words(const bp_engine_t *e, bp_hit_t *h, int w0, int w1)
 {
-    h->w0 = word_at(e, h->s);
-    h->w1 = word_at(e, h->e ? h->e - 1 : 0);
-    if (h->w1 < h->w0)
-        h->w1 = h->w0;
-    int w = h->w0 < (int)e->nwords ? h->w0 : (int)e->nwords - 1;
+    h->w0 = w0;
+    h->w1 = w1 < w0 ? w0 : w1;
+    int w = w0 < (int)e->nwords ? w0 : (int)e->nwords - 1;
     h->clause = w >= 0 ? e->words[w].clause : 0;
     h->sentence = w >= 0 ? e->words[w].sentence : 0;
+}
+
+static void match_place(bp_engine_t *e, bp_hit_t *h)
+{
+    match_set_words(e, h, word_at(e, h->s), word_at(e, h->e ? h->e - 1 : 0));
 }
 
 /* match_place for hits in order of their start: *cur, the word of the previous one, only
@@ -633,11 +637,7 @@ static void match_place_next(bp_engine_t *e, bp_hit_t *h, size_t *cur)
     size_t w1 = w0;
     while (w1 < nw && e->words[w1].e <= last)
         w1++;
-    h->w0 = (int)w0;
-    h->w1 = (int)w1;
-    int w = w0 < nw ? (int)w0 : (int)nw - 1;
-    h->clause = w >= 0 ? e->words[w].clause : 0;
-    h->sentence = w >= 0 ? e->words[w].sentence : 0;
+    match_set_words(e, h, (int)w0, (int)w1);
 }
 
 /* ---- NEAR ---- */
