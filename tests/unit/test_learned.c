@@ -236,6 +236,17 @@ static void sum_weights(void *ctx, const char *f, size_t len)
     *(double *)c[1] += bp_learned_weight(c[0], f, len, NULL);
 }
 
+/* Brand i's learned part as the extracted feature strings give it: blend x (bias + the sum of
+ * their weights); *sum gets that sum. */
+static double learned_from_features(bp_engine_t *e, size_t i, double *sum)
+{
+    const bp_learned_t *m = e->res.model;
+    *sum = 0;
+    void *ctx[2] = {(void *)m, sum};
+    bp_learned_features(e, &m->opts, e->res.bs[i].brand, sum_weights, ctx);
+    return m->blend * (m->bias + *sum);
+}
+
 /* With several brands in one text, the features without a brand word are summed once for all
  * of them: every brand still gets blend x (bias + the sum of its own features). Over the
  * shipped models (which read the whole text). */
@@ -260,11 +271,8 @@ TEST(shared_features_same_sums)
             continue;
         multi += e->res.nbs > 1;
         for (size_t i = 0; i < e->res.nbs; i++) {
-            double sum = 0;
-            void *ctx[2] = {(void *)m, &sum};
-            bp_learned_features(e, &m->opts, e->res.bs[i].brand, sum_weights, ctx);
-            double want = m->blend * (m->bias + sum);
-            CHECK(fabs(e->res.bs[i].learned - want) < 1e-9);
+            double sum;
+            CHECK(fabs(e->res.bs[i].learned - learned_from_features(e, i, &sum)) < 1e-9);
         }
     }
     CHECK(multi >= 3);
@@ -311,12 +319,8 @@ TEST(random_texts_same_sums)
         text[len] = 0;
         if (bp_engine_run(e, text, len, NULL, 0, NULL, NULL) != 0 || !e->res.model)
             continue;
-        const bp_learned_t *m = e->res.model;
         for (size_t i = 0; i < e->res.nbs; i++) {
-            double sum = 0;
-            void *ctx[2] = {(void *)m, &sum};
-            bp_learned_features(e, &m->opts, e->res.bs[i].brand, sum_weights, ctx);
-            double want = m->blend * (m->bias + sum);
+            double sum, want = learned_from_features(e, i, &sum);
             checked++;
             nonzero += sum != 0;
             if (fabs(e->res.bs[i].learned - want) >= 1e-9 && !bad++)
