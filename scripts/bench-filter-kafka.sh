@@ -42,17 +42,16 @@ bp_bg filter $pin ${BENCH_KAFKA_WRAP:-} "$BP_BIN/bp-filter" -c "$T/filter.yaml"
 port() { sed -n 's|.*metrics on http://[^ ]*:\([0-9][0-9]*\)/metrics.*|\1|p' "$T/filter.log" | head -1; }
 bp_wait_for 60 '[ -n "$(port)" ]' || bp_fail "bp-filter did not announce its metrics port"
 P=$(port)
-posts_in() {
-  curl -s "http://127.0.0.1:$P/metrics" | awk '$1 == "bp_posts_in_total" { print $2 + 0 }'
+metric() { # the value of an unlabelled metric of the filter
+  curl -s "http://127.0.0.1:$P/metrics" | awk -v m="$1" '$1 == m { print $2 + 0 }'
 }
+posts_in() { metric bp_posts_in_total; }
 now() { date +%s.%N; }
 # from the first post read to the last (rule loading and the group join left out)
 bp_wait_for 120 '[ "$(posts_in)" -gt 0 ] 2>/dev/null' || bp_fail "bp-filter read nothing"
 t0=$(now)
 n0=$(posts_in)
-pending() {
-  curl -s "http://127.0.0.1:$P/metrics" | awk '$1 == "bp_outputs_pending" { print $2 + 0 }'
-}
+pending() { metric bp_outputs_pending; }
 bp_wait_for 120 '[ "$(posts_in)" -ge "$N" ] 2>/dev/null' || bp_fail "bp-filter read only $(posts_in) of $N posts"
 t_read=$(now)
 # to the last acknowledgement: every mention and alert of every post in the broker
