@@ -166,6 +166,101 @@ static int match_simple(const bp_rules_t *r, const char *t, size_t len, size_t p
     return 1;
 }
 
+/* ---- brand terms checked in C, from their programs ---- */
+
+/* Is cp one of a term separator's characters (kind BP_TERM_SEP_BRAND: \s - _ . / + & ' ’ ·;
+ * BP_TERM_SEP_DIGIT: \s - _ .)? 1 yes, 0 no, -1 not sure. \s is Unicode white space (UCP):
+ * the spaces listed, never a letter or digit. */
+static int term_sepclass(uint32_t cp, int kind)
+{
+    if (cp < 0x80) {
+        if (cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == '-' || cp == '_' || cp == '.')
+            return 1;
+        return kind == BP_TERM_SEP_BRAND && (cp == '/' || cp == '+' || cp == '&' || cp == '\'');
+    }
+    if (cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+        cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000)
+        return 1;
+    if (kind == BP_TERM_SEP_BRAND && (cp == 0x2019 || cp == 0xB7))
+        return 1;
+    return match_wclass(cp) == 1 ? 0 : -1;
+}
+
+/* The rest of a term program from text position p: segments seg (k of them left). PCRE2's
+ * order is followed (separators greedy, then fewer; endings in their list's order, then none
+ * where optional), so the first way that matches is the regex's match. 1 match, end in *end;
+ * 0 none; -1 unsure (a character the C check does not know, or too many ways to try). */
+static int term_from(const bp_rules_t *r, const char *t, size_t len, size_t p,
+                     const unsigned char *seg, int k, int star, size_t *end, int *budget)
+{
+    if (--*budget < 0)
+        return -1;
+    if (k == 0) {
+        for (;;) { /* '*': any word characters; then no word character may follow */
+            if (p >= len)
+                break;
+            size_t j = p;
+            int w = match_wclass(bp_utf8_decode(t, len, &j));
+            if (w < 0)
+                return -1;
+            if (!w)
+                break;
+            if (!star)
+                return 0;
+            p = j;
+        }
+        *end = p;
+        return 1;
+    }
+    int sep = seg[0], ending = seg[1];
+    size_t sl = seg[2];
+    const unsigned char *stem = seg + 3, *next = stem + sl;
+    /* where the stem may start: after 0 to max separator characters, most first */
+    size_t at[4] = {p};
+    int max = sep == BP_TERM_SEP_BRAND ? 3 : sep == BP_TERM_SEP_DIGIT ? 1 : 0, n = 0;
+    while (n < max && at[n] < len) {
+        size_t j = at[n];
+        int c = term_sepclass(bp_utf8_decode(t, len, &j), sep);
+        if (c < 0)
+            return -1;
+        if (!c)
+            break;
+        at[++n] = j;
+    }
+    for (int i = n; i >= 0; i--) {
+        size_t q = at[i];
+        if (q + sl > len || memcmp(t + q, stem, sl) != 0)
+            continue;
+        q += sl;
+        int rc;
+        if (ending) {
+            const struct bp_endset *es = &r->endset[ending == BP_SIMPLE_ENDING ? 0 : 1];
+            for (size_t x = 0; x < es->n; x++) {
+                if (q + es->len[x] > len || memcmp(t + q, &es->key[x], es->len[x]) != 0)
+                    continue;
+                if ((rc = term_from(r, t, len, q + es->len[x], next, k - 1, star, end, budget)))
+                    return rc;
+            }
+            if (ending == BP_SIMPLE_ENDING)
+                continue; /* the ending is required */
+        }
+        if ((rc = term_from(r, t, len, q, next, k - 1, star, end, budget)))
+            return rc;
+    }
+    return 0;
+}
+
+/* A BP_SIMPLE_TERM matcher at pos (its program pg): 1 match [pos,*end), 0 none, -1 unsure. */
+static int match_term(const bp_rules_t *r, const char *t, size_t len, size_t pos,
+                      const unsigned char *pg, size_t *end)
+{
+    int before = match_class_before(t, len, pos);
+    if (before != 0)
+        return before > 0 ? 0 : -1;
+    int budget = 256;
+    return term_from(r, t, len, pos, pg + 2, pg[1], pg[0] & BP_TERM_STAR, end, &budget);
+}
+
 /* ---- lexicon phrases checked in C ---- */
 
 int bp_match_prepare(bp_engine_t *e)
@@ -379,7 +474,15 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
                                            (const unsigned char *)e->phrases.data +
                                                e->phrase_at[mi],
                                            &end)
+                        : simple == BP_SIMPLE_TERM
+                            ? match_term(r, n->text, n->len, pos, (const unsigned char *)m->prog,
+                                         &end)
                             : match_simple(r, n->text, n->len, pos, m->litlen, simple, &end);
+                if (f < 0) {
+                    e->c_deferred++;
+                } else {
+                    e->c_decided++;
+                }
                 if (f == 0)
                     continue;
                 if (f == 1) {

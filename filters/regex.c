@@ -147,11 +147,30 @@ static int regex_split(const char *n, size_t len, term_part_t *parts, size_t max
     return 0;
 }
 
+/* Appends one segment to a term program (see bp_regex_from_term): the separator before it,
+ * its ending kind, its stem. A stem too long for its length byte spoils the program. */
+static int regex_prog_seg(bp_buf_t *prog, int *ok, int sep, int ending, const char *s,
+                          size_t len)
+{
+    if (!prog || !*ok)
+        return 0;
+    if (len == 0 || len > 255 || (unsigned char)prog->data[1] == 255) {
+        *ok = 0;
+        return 0;
+    }
+    prog->data[1]++;
+    unsigned char head[3] = {(unsigned char)sep, (unsigned char)ending, (unsigned char)len};
+    return bp_buf_append(prog, (const char *)head, 3) < 0 || bp_buf_append(prog, s, len) < 0 ? -1
+                                                                                            : 0;
+}
+
 /* Appends one part: segments split where letters meet digits (теле2 = теле 2 = теле-2); the
  * last segment may get case endings. The first segment (or its stem) goes to lit, the most
- * bytes the part can take in a match to *span. */
+ * bytes the part can take in a match to *span. prog (may be NULL): the term program, whose
+ * first segment of this part follows a separator of kind sep. */
 static int regex_part(const bp_rules_t *r, bp_buf_t *b, const char *n, term_part_t p,
-                      int endings, bp_buf_t *lit, size_t *span)
+                      int endings, bp_buf_t *lit, size_t *span, bp_buf_t *prog, int *prog_ok,
+                      int sep)
 {
     *span = p.e - p.s + 8; /* the part, an ending of up to 3 letters */
     size_t i = p.s, seg = p.s;
@@ -171,6 +190,7 @@ static int regex_part(const bp_rules_t *r, bp_buf_t *b, const char *n, term_part
             const char *ss = n + seg;
             size_t sl = at - seg, stem = sl;
             const char *alt = NULL;
+            int ending = 0;
             int last = at == p.e;
             if (last && endings && !prevd) {
                 size_t cps = 0, j = seg, lastcp_at = seg;
@@ -186,8 +206,10 @@ static int regex_part(const bp_rules_t *r, bp_buf_t *b, const char *n, term_part
                     if (is_cyr_final_vowel(lastcp)) {
                         stem = lastcp_at - seg;
                         alt = r->endings_after_vowel;
+                        ending = BP_SIMPLE_ENDING;
                     } else {
                         alt = r->endings_after_consonant;
+                        ending = BP_SIMPLE_ENDING_OPT;
                     }
                 }
             }
@@ -199,6 +221,9 @@ static int regex_part(const bp_rules_t *r, bp_buf_t *b, const char *n, term_part
             if (bp_buf_append(b, ss, stem) < 0)
                 return -1;
             if (alt && bp_buf_printf(b, "%s%s", alt, stem == sl ? "?" : "") < 0)
+                return -1;
+            if (regex_prog_seg(prog, prog_ok, seg == p.s ? sep : BP_TERM_SEP_DIGIT, ending,
+                               ss, stem) < 0)
                 return -1;
 
             if (seg == p.s && bp_buf_append(lit, ss, stem) < 0)
@@ -212,11 +237,16 @@ static int regex_part(const bp_rules_t *r, bp_buf_t *b, const char *n, term_part
 
 char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
                          const bp_norm_opts_t *o, char **lit, size_t *litoff, int *simple,
-                         char ***others, size_t *nothers, char *err, size_t errlen)
+                         char **prog, char ***others, size_t *nothers, char *err, size_t errlen)
 {
     char *plits[64] = {0};
     if (simple)
         *simple = 0;
+    if (prog)
+        *prog = NULL;
+    /* the term program of a brand term: what the regex matches, for the engine's C check */
+    bp_buf_t pg = BP_BUF_INIT(16384);
+    int pg_ok = prog && brand;
     if (others) {
         *others = NULL;
         *nothers = 0;
@@ -262,6 +292,8 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
     }
     if (bp_buf_puts(&b, LOOKBEHIND) < 0)
         goto nomem;
+    if (pg_ok && bp_buf_append(&pg, (const char[]){(char)(star ? BP_TERM_STAR : 0), 0}, 2) < 0)
+        goto nomem;
     /* the literal: the first part's first segment when it has 5 bytes or more (it starts
      * every match, right after a non-word character: the prefilter looks for it at word
      * starts only and the regex runs anchored there), else the longest part's (a short first
@@ -278,7 +310,8 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
             before += 12; /* up to 3 separators of up to 4 bytes */
         }
         bp_buf_reset(&pl);
-        if (regex_part(r, &b, n, parts[i], brand && !bang && !star, &pl, &span) < 0)
+        if (regex_part(r, &b, n, parts[i], brand && !bang && !star, &pl, &span,
+                       pg_ok ? &pg : NULL, &pg_ok, i ? BP_TERM_SEP_BRAND : BP_TERM_SEP_NONE) < 0)
             goto nomem;
         plits[i] = strndup(pl.data ? pl.data : "", pl.len);
         if (!plits[i])
@@ -316,6 +349,8 @@ char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
         goto nomem;
     *lit = bp_buf_steal(&l);
     out = bp_buf_steal(&b);
+    if (pg_ok)
+        *prog = bp_buf_steal(&pg);
     goto done;
 nomem:
     snprintf(err, errlen, "out of memory or too long");
@@ -332,6 +367,7 @@ done:
     bp_buf_free(&b);
     bp_buf_free(&l);
     bp_buf_free(&pl);
+    bp_buf_free(&pg);
     free(copy);
     free(n);
     return out;
@@ -350,23 +386,15 @@ int bp_regex_simple_kind(const bp_rules_t *r, const bp_matcher_t *m)
 {
     if (m->simple)
         return m->simple;
-    if (m->kind != BP_MK_VARIANT || !m->lit || !m->src || !m->anchored || m->nneed ||
-        !r->endings_after_vowel || !r->endings_after_consonant)
+    if (m->kind != BP_MK_VARIANT || !m->lit || !m->prog || !m->anchored || !r->endset[0].ok ||
+        !r->endset[1].ok)
         return 0;
-    const char *p = regex_skip(m->src, LOOKBEHIND);
-    p = p ? regex_skip(p, m->lit) : NULL;
-    if (!p)
-        return 0;
-    int kind = 1;
-    const char *q;
-    if ((q = regex_skip(p, r->endings_after_vowel)) && *q != '?') {
-        kind = BP_SIMPLE_ENDING;
-        p = q;
-    } else if ((q = regex_skip(p, r->endings_after_consonant)) && *q == '?') {
-        kind = BP_SIMPLE_ENDING_OPT;
-        p = q + 1;
-    }
-    return strcmp(p, LOOKAHEAD) == 0 ? kind : 0;
+    /* one segment: the literal between word boundaries, with its endings if it takes any
+     * (the needs of a one-word term are none); else the program */
+    const unsigned char *pg = (const unsigned char *)m->prog;
+    if (pg[1] == 1 && !(pg[0] & BP_TERM_STAR) && !m->nneed)
+        return pg[3] ? pg[3] : 1;
+    return BP_SIMPLE_TERM;
 }
 
 static int lit_starts_alnum(const char *lit);

@@ -182,6 +182,7 @@ static void matcher_free(bp_matcher_t *m)
     free(m->reason);
     free(m->src);
     free(m->lit);
+    free(m->prog);
     for (size_t i = 0; i < m->nlits; i++)
         free(m->lits[i]);
     free(m->lits);
@@ -205,7 +206,7 @@ int bp_rules_compile_term(bp_rules_t *r, bp_matcher_t *m, const char *term, int 
                           const bp_norm_opts_t *o, char *err, size_t errlen)
 {
     size_t litoff = 0;
-    m->src = bp_regex_from_term(r, term, brand, o, &m->lit, &litoff, &m->simple, &m->need,
+    m->src = bp_regex_from_term(r, term, brand, o, &m->lit, &litoff, &m->simple, &m->prog, &m->need,
                                 &m->nneed, err, errlen);
     if (!m->src)
         return -1;

@@ -119,7 +119,7 @@ static int brand_regex_list(const bp_ynode_t *l, const char *ctx, const char *ke
         char *lit = NULL;
         size_t litoff = 0;
         char *src = as_terms ? bp_regex_from_term(r, s, 1, &r->nopts, &lit, &litoff, NULL,
-                                                  NULL, NULL, err, sizeof err)
+                                                  NULL, NULL, NULL, err, sizeof err)
                              : bp_regex_fix_yo(s);
         pcre2_code *re = NULL;
         if (src)

@@ -58,6 +58,7 @@ typedef struct bp_matcher {
     char *reason;     /* urgent: the category */
     char *src;        /* the generated (or written) regex, for explain */
     char *lit;        /* the prefilter literal of a term (NULL for patterns) */
+    char *prog;       /* a brand term's program (bp_regex_from_term), NULL for the others */
     char **lits;      /* a pattern's literals: any of them schedules it (none: always run) */
     size_t nlits;
     const char *file; /* where it was written (points into the rule set's file list) */
@@ -250,6 +251,8 @@ struct bp_engine {
                          * each word as a length byte and its bytes */
     uint32_t *phrase_at; /* per matcher: its offset in phrases (those of that kind only) */
     uint32_t *term_at; /* per matcher: offset and length in terms */
+    /* literal hits the C checks decided, and those they left to PCRE2 (tests, benchmarks) */
+    unsigned long c_decided, c_deferred;
     char err[256];
 };
 
@@ -318,18 +321,32 @@ pcre2_code *bp_regex_compile(const char *src, size_t len, int flags, char *err, 
  * the longest word), *litoff the most bytes a match can have before it (0: every match starts
  * with it), *simple (may be NULL) 1 if the term is one plain word (a match is the literal
  * between word boundaries), 2 if one word with '*', else 0; *others (may be NULL) the literals
- * of the other words, which every match also contains (malloc'd array of up to 31). Returns a malloc'd regex source, or NULL with the reason in err. */
+ * of the other words, which every match also contains (malloc'd array of up to 31).
+ * *prog (may be NULL) gets, for a brand term (brand = 1), the term program: what the regex
+ * matches, spelled out for the engine's C check (NULL for lexicon terms):
+ *   byte 0: flags (BP_TERM_STAR: a continuation of word characters before the end),
+ *   byte 1: the number of segments, then per segment: the separator before it
+ *   (BP_TERM_SEP_*), its ending kind (0, BP_SIMPLE_ENDING or BP_SIMPLE_ENDING_OPT), the stem's
+ *   length, the stem's bytes (normalized).
+ * The regex is: no word character before, the segments with their separators and endings,
+ * no word character after. Returns a malloc'd regex source, or NULL with the reason in err. */
+#define BP_TERM_STAR 1
+#define BP_TERM_SEP_NONE 0  /* the first segment */
+#define BP_TERM_SEP_DIGIT 1 /* between letters and digits of a word: [\s\-_.]? */
+#define BP_TERM_SEP_BRAND 2 /* between words: [\s\-_./+&'\x{2019}\x{00b7}]{0,3} */
 char *bp_regex_from_term(const bp_rules_t *r, const char *term, int brand,
                          const bp_norm_opts_t *o, char **lit, size_t *litoff, int *simple,
-                         char ***others, size_t *nothers, char *err, size_t errlen);
+                         char **prog, char ***others, size_t *nothers, char *err, size_t errlen);
 /* A handle: the normalized text matched as written, not inside a longer name. */
 #define BP_SIMPLE_ENDING 3     /* stem + an ending after a final vowel (required) */
 #define BP_SIMPLE_ENDING_OPT 4 /* stem + an ending after a consonant (optional) */
 #define BP_SIMPLE_PHRASE 5     /* a lexicon phrase of plain words (bp_regex_phrase_words; set
                                 * by bp_match_prepare: bp_regex_simple_kind never gives it) */
+#define BP_SIMPLE_TERM 6       /* any other anchored brand term: its program (m->prog) */
 /* How the engine can check m in C: its simple kind (1, 2), or for a brand's one-word variant
  * whose regex is exactly lookbehind + literal [+ case endings] + lookahead, 1 (no endings),
- * BP_SIMPLE_ENDING or BP_SIMPLE_ENDING_OPT; 0: only the regex can tell. */
+ * BP_SIMPLE_ENDING or BP_SIMPLE_ENDING_OPT; for another anchored brand term with a program,
+ * BP_SIMPLE_TERM; 0: only the regex can tell. */
 int bp_regex_simple_kind(const bp_rules_t *r, const bp_matcher_t *m);
 /* 1 if every match of the pattern src starts with one of lits (its prefilter literals, from
  * bp_regex_literals): its prefilter hits can then start the search instead of the text's

@@ -492,6 +492,58 @@ TEST(phrase_checks_agree_with_regexes)
     CHECK(compared >= 200);
 }
 
+/* Brand terms of several words or segments that the engine verifies in C from their programs
+ * (BP_SIMPLE_TERM) find what their regexes find: every such variant of the default pack, each
+ * word declined or not, joined by separators of every kind the regex allows and some it does
+ * not (too many, a dash, characters the C check does not know), glued to neighbours. */
+TEST(term_checks_agree_with_regexes)
+{
+    static const char *const endings[] = {"", "", "а", "у", "ом", "ами", "ы", "ов", "е", "и",
+                                          "ю", "ях", "й", "x", "1", "_", "ский"};
+    static const char *const seps[] = {" ", " ", "", "-", "  ", "   ", "    ", " - ", "_", ".",
+                                       "/", "+", "&", "'", "\xE2\x80\x99", "\xC2\xB7",
+                                       "\xC2\xA0", "\t", "\xE2\x80\x94", "\xE4\xB8\xAD",
+                                       ",", "1"};
+    static const char *const around[] = {"", " ", "x", "_", "1", "#", "@", "\xE4\xB8\xAD", "«",
+                                         "ж"};
+    bp_engine_t *off = bp_engine_new(R);
+    CHECK(off != NULL);
+    if (!off)
+        return;
+    bp_engine_set_prefilter(off, 0);
+    unsigned long decided = E->c_decided;
+    int terms = 0, compared = 0, mentions = 0;
+    for (size_t i = 0; i < R->nm; i++) {
+        if ((E->mf[i] & BP_MF_SIMPLE) != BP_SIMPLE_TERM)
+            continue;
+        terms++;
+        for (int k = 0; k < 6; k++) {
+            /* the term's words (split at spaces and dashes), declined, with separators */
+            char text[1200] = "ну ", words[600];
+            snprintf(words, sizeof words, "%s", R->m[i].term);
+            strcat(text, around[rng(10)]);
+            char *save = NULL;
+            int first = 1;
+            for (char *w = strtok_r(words, " -", &save); w; w = strtok_r(NULL, " -", &save)) {
+                if (!first)
+                    strcat(text, k == 0 ? " " : seps[rng(22)]);
+                first = 0;
+                strncat(text, w, 100);
+                strcat(text, k == 0 ? "" : endings[rng(17)]);
+            }
+            strcat(text, around[rng(10)]);
+            strcat(text, " плохо");
+            mentions += same_with_every_regex(off, text);
+            compared++;
+        }
+    }
+    bp_engine_free(off);
+    CHECK(terms >= 30);
+    CHECK(mentions >= compared / 5); /* the plain spellings and some declined ones */
+    /* most literal hits were settled in C, not handed to PCRE2 */
+    CHECK(E->c_decided - decided >= (unsigned long)compared);
+}
+
 /* A mention that would pass the output buffer's cap: -1, nothing written; the same through a
  * view. */
 TEST(output_cap)
@@ -533,6 +585,7 @@ int main(void)
     RUN(c_checks_agree_with_regexes);
     RUN(pattern_anchors_agree_with_regexes);
     RUN(phrase_checks_agree_with_regexes);
+    RUN(term_checks_agree_with_regexes);
     RUN(output_cap);
     RUN(views_took_part);
     printf("judged %d posts, %d mentions, %d spliced, %d through a view\n", n_judged, n_mentions,

@@ -365,37 +365,37 @@ TEST(variant_regexes)
     char err[256], *lit = NULL;
     size_t off = 99;
     int simple = -1;
-    char *src = bp_regex_from_term(r, "Альфа Банк", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
+    char *src = bp_regex_from_term(r, "Альфа Банк", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, NULL, err, sizeof err);
     CHECK(src != NULL);
     CHECK_STR(lit, "альф"); /* the stem: the final vowel takes the case endings */
     CHECK_INT(off, 0);
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "т банк", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
+    src = bp_regex_from_term(r, "т банк", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, NULL, err, sizeof err);
     CHECK_STR(lit, "банк"); /* the longest word, somewhere after the start */
     CHECK(off >= 2 && off < 40);
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "мтс!", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
+    src = bp_regex_from_term(r, "мтс!", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, NULL, err, sizeof err);
     CHECK(src && strstr(src, "ами") == NULL); /* '!': no endings */
     CHECK_STR(lit, "мтс");
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "ужасн*", 0, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
+    src = bp_regex_from_term(r, "ужасн*", 0, &r->nopts, &lit, &off, &simple, NULL, NULL, NULL, err, sizeof err);
     CHECK(src && strstr(src, "ужасн[\\p{L}\\p{N}_]*") != NULL);
     CHECK_INT(simple, 2);
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "Ненавижу", 0, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
+    src = bp_regex_from_term(r, "Ненавижу", 0, &r->nopts, &lit, &off, &simple, NULL, NULL, NULL, err, sizeof err);
     CHECK_INT(simple, 1);
     CHECK_STR(lit, "ненавижу");
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "приватбанк", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
+    src = bp_regex_from_term(r, "приватбанк", 1, &r->nopts, &lit, &off, &simple, NULL, NULL, NULL, err, sizeof err);
     CHECK_INT(simple, 0); /* a brand word takes case endings: the regex decides */
     free(src);
     free(lit);
-    src = bp_regex_from_term(r, "у*жас", 0, &r->nopts, &lit, &off, &simple, NULL, NULL, err, sizeof err);
+    src = bp_regex_from_term(r, "у*жас", 0, &r->nopts, &lit, &off, &simple, NULL, NULL, NULL, err, sizeof err);
     CHECK(src == NULL);
     CHECK_STR(err, "'*' is only allowed at the end");
     free(lit);
@@ -447,7 +447,7 @@ TEST(word_start_classification)
     memset(&m, 0, sizeof m);
     m.kind = BP_MK_VARIANT;
     size_t off;
-    m.src = bp_regex_from_term(r, "совика маркет", 1, &r->nopts, &m.lit, &off, NULL, &m.need,
+    m.src = bp_regex_from_term(r, "совика маркет", 1, &r->nopts, &m.lit, &off, NULL, NULL, &m.need,
                                &m.nneed, err, sizeof err);
     CHECK(m.src != NULL);
     CHECK_STR(m.lit, "совик"); /* the first word leads now that it is long enough */
@@ -462,7 +462,7 @@ TEST(word_start_classification)
     free(m.need);
     memset(&m, 0, sizeof m);
     m.kind = BP_MK_NEGATIVE;
-    m.src = bp_regex_from_term(r, "не работает", 0, &r->nopts, &m.lit, &off, NULL, &m.need,
+    m.src = bp_regex_from_term(r, "не работает", 0, &r->nopts, &m.lit, &off, NULL, NULL, &m.need,
                                &m.nneed, err, sizeof err);
     CHECK(m.src != NULL);
     CHECK_STR(m.lit, "работает"); /* «не» is too short to lead */
