@@ -401,6 +401,19 @@ static int match_present(bp_engine_t *e, const bp_norm_t *n, uint32_t idx)
     return e->present[idx] == e->gen;
 }
 
+/* Whether the words m needs are in the text of this pass: each of its needs, and one of its
+ * alternatives when it has some. */
+static int match_needs_met(bp_engine_t *e, const bp_norm_t *n, const bp_matcher_t *m)
+{
+    for (size_t k = 0; k < m->nneed; k++)
+        if (!match_present(e, n, m->need_idx[k]))
+            return 0;
+    for (size_t k = 0; k < m->nany; k++)
+        if (match_present(e, n, m->any_idx[k]))
+            return 1;
+    return m->nany == 0;
+}
+
 /* Which matchers a step of a pass runs: brand kinds or the lexicon's. Brands go first so
  * that a post naming no brand costs no lexicon work when the caller only wants mentions. */
 enum { MATCH_BRANDS = 1, MATCH_LEXICON = 2 };
@@ -460,8 +473,7 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
                 st->last_end = 0;
                 st->done = 0;
                 /* a phrase runs only if each of its other words is somewhere in the text */
-                for (size_t k = 0; k < m->nneed && !st->done; k++)
-                    st->done = !match_present(e, n, m->need_idx[k]);
+                st->done = (m->nneed || m->nany) && !match_needs_met(e, n, m);
             }
             if (st->done || pos < st->last_end)
                 continue;
@@ -527,9 +539,8 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
         const bp_matcher_t *m = &r->m[e->cand[i]];
         if (!match_phase_has(e, e->cand[i], phase))
             continue;
-        int absent = 0; /* a word it needs is not in the text: no match anywhere */
-        for (size_t k = 0; e->prefilter && k < m->nneed && !absent; k++)
-            absent = !match_present(e, n, m->need_idx[k]);
+        /* a word it needs is not in the text: no match anywhere */
+        int absent = e->prefilter && (m->nneed || m->nany) && !match_needs_met(e, n, m);
         if (!absent && match_scan(e, e->cand[i], NULL, m->re, n->text, n->len, match_push) < 0)
             return -1;
     }

@@ -993,11 +993,19 @@ static size_t lit_skip_quant(const char *src, size_t i)
     return i;
 }
 
+/* 1 if the top-level items of src can be read one by one for required literals: no
+ * top-level alternation, nothing that changes how the rest reads. */
+static int regex_required_readable(const char *src)
+{
+    return src && !has_top_alt(src) && strncmp(src, "(*", 2) && !strstr(src, "\\Q") &&
+           !strstr(src, "(?x") && !strstr(src, "(?-i") && !strstr(src, "(?#") &&
+           !strstr(src, "(?|");
+}
+
 size_t bp_regex_required(const char *src, char *const *chosen, size_t nchosen, char ***out)
 {
     *out = NULL;
-    if (!src || has_top_alt(src) || !strncmp(src, "(*", 2) || strstr(src, "\\Q") ||
-        strstr(src, "(?x") || strstr(src, "(?-i") || strstr(src, "(?#") || strstr(src, "(?|"))
+    if (!regex_required_readable(src))
         return 0;
     char *req[8];
     size_t nreq = 0, i = 0;
@@ -1046,6 +1054,42 @@ size_t bp_regex_required(const char *src, char *const *chosen, size_t nchosen, c
     }
     memcpy(*out, req, nreq * sizeof *req);
     return nreq;
+}
+
+size_t bp_regex_required_any(const char *src, char *const *chosen, size_t nchosen, char ***out)
+{
+    *out = NULL;
+    if (!regex_required_readable(src))
+        return 0;
+    for (size_t i = 0; src[i]; i = lit_skip_atom(src, i)) {
+        if (src[i] != '(')
+            continue;
+        /* a plain or non-capturing group (not a lookaround, not optional) */
+        size_t open = src[i + 1] == '?' && src[i + 2] == ':' ? 3 : src[i + 1] == '?' ? 0 : 1;
+        size_t end = lit_skip_group(src, i);
+        char q = src[end];
+        if (!open || end < i + open + 1 || src[end - 1] != ')' || q == '?' || q == '*' ||
+            (q == '{' && src[end + 1] == '0'))
+            continue;
+        char *inner = strndup(src + i + open, end - 1 - (i + open));
+        char **v = NULL;
+        size_t n = inner ? bp_regex_literals(inner, &v) : 0;
+        free(inner);
+        int usable = n > 1; /* one literal would be a plain need */
+        for (size_t k = 0; k < n && usable; k++) {
+            usable = strlen(v[k]) >= 3;
+            for (size_t c = 0; c < nchosen && usable; c++)
+                usable = strcmp(v[k], chosen[c]) != 0;
+        }
+        if (usable) {
+            *out = v;
+            return n;
+        }
+        for (size_t k = 0; k < n; k++)
+            free(v[k]);
+        free(v);
+    }
+    return 0;
 }
 
 char *bp_regex_literal(const char *src)

@@ -190,6 +190,10 @@ static void matcher_free(bp_matcher_t *m)
         free(m->need[i]);
     free(m->need);
     free(m->need_idx);
+    for (size_t i = 0; i < m->nany; i++)
+        free(m->any[i]);
+    free(m->any);
+    free(m->any_idx);
 }
 
 int bp_rules_add_matcher(bp_rules_t *r, bp_matcher_t *m)
@@ -244,6 +248,8 @@ int bp_rules_compile_pattern(bp_matcher_t *m, const char *pat, char *err, size_t
     /* the words it needs besides those: a match is tried only where all of them are */
     if (m->nlits)
         m->nneed = bp_regex_required(m->src, m->lits, m->nlits, &m->need);
+    /* and one word of an alternation it needs («деньг… (исчезл|пропал|украл)») */
+    m->nany = bp_regex_required_any(m->src, m->lits, m->nlits, &m->any);
     m->anchored = 0;
     return 0;
 }
@@ -323,52 +329,75 @@ static int rules_check_top(const char *dir, bp_buf_t *errors)
  * the low bit set): the scan then marks it present, however many phrases share it. */
 typedef struct presence { char *s; uint32_t idx; int ws; } presence_t;
 
+/* The presence index of literal lit, which m needs: registered in tab on first sight. Returns
+ * it, or -1 (no memory). */
+static long rules_presence_index(bp_rules_t *r, const bp_matcher_t *m, char *lit,
+                                 presence_t **tab, size_t *cap)
+{
+    if (r->npresence * 2 + 2 >= *cap) { /* grow and rehash */
+        size_t nc = *cap ? *cap * 2 : 1024;
+        presence_t *nt = calloc(nc, sizeof *nt);
+        if (!nt)
+            return -1;
+        for (size_t j = 0; j < *cap; j++) {
+            if (!(*tab)[j].s)
+                continue;
+            unsigned long h = 5381;
+            for (const char *c = (*tab)[j].s; *c; c++)
+                h = h * 33 + (unsigned char)*c;
+            size_t at = h & (nc - 1);
+            while (nt[at].s)
+                at = (at + 1) & (nc - 1);
+            nt[at] = (*tab)[j];
+        }
+        free(*tab);
+        *tab = nt;
+        *cap = nc;
+    }
+    unsigned long h = 5381;
+    for (const char *c = lit; *c; c++)
+        h = h * 33 + (unsigned char)*c;
+    size_t at = h & (*cap - 1);
+    while ((*tab)[at].s && strcmp((*tab)[at].s, lit) != 0)
+        at = (at + 1) & (*cap - 1);
+    int ws = bp_regex_lit_at_word_start(m, lit);
+    if (!(*tab)[at].s) {
+        (*tab)[at].s = lit;
+        (*tab)[at].idx = (uint32_t)r->npresence++;
+        (*tab)[at].ws = ws;
+    }
+    (*tab)[at].ws &= ws; /* at word starts only if it is so for every phrase */
+    return (*tab)[at].idx;
+}
+
+/* Presence indexes for each of the n literals lits of m, in a new array *idx. */
+static int rules_presence_list(bp_rules_t *r, const bp_matcher_t *m, char **lits, size_t n,
+                               uint32_t **idx, presence_t **tab, size_t *cap)
+{
+    if (!n)
+        return 0;
+    *idx = calloc(n, sizeof **idx);
+    if (!*idx)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        long at = rules_presence_index(r, m, lits[k], tab, cap);
+        if (at < 0)
+            return -1;
+        (*idx)[k] = (uint32_t)at;
+    }
+    return 0;
+}
+
 static int rules_presence(bp_rules_t *r, bp_prefilter_t *pf, int digits, presence_t **tab,
                           size_t *cap)
 {
     for (size_t i = 0; i < r->nm; i++) {
         bp_matcher_t *m = &r->m[i];
-        if (m->digits != digits || !m->nneed)
+        if (m->digits != digits)
             continue;
-        m->need_idx = calloc(m->nneed, sizeof *m->need_idx);
-        if (!m->need_idx)
+        if (rules_presence_list(r, m, m->need, m->nneed, &m->need_idx, tab, cap) < 0 ||
+            rules_presence_list(r, m, m->any, m->nany, &m->any_idx, tab, cap) < 0)
             return -1;
-        for (size_t k = 0; k < m->nneed; k++) {
-            if (r->npresence * 2 + 2 >= *cap) { /* grow and rehash */
-                size_t nc = *cap ? *cap * 2 : 1024;
-                presence_t *nt = calloc(nc, sizeof *nt);
-                if (!nt)
-                    return -1;
-                for (size_t j = 0; j < *cap; j++) {
-                    if (!(*tab)[j].s)
-                        continue;
-                    unsigned long h = 5381;
-                    for (const char *c = (*tab)[j].s; *c; c++)
-                        h = h * 33 + (unsigned char)*c;
-                    size_t at = h & (nc - 1);
-                    while (nt[at].s)
-                        at = (at + 1) & (nc - 1);
-                    nt[at] = (*tab)[j];
-                }
-                free(*tab);
-                *tab = nt;
-                *cap = nc;
-            }
-            unsigned long h = 5381;
-            for (const char *c = m->need[k]; *c; c++)
-                h = h * 33 + (unsigned char)*c;
-            size_t at = h & (*cap - 1);
-            while ((*tab)[at].s && strcmp((*tab)[at].s, m->need[k]) != 0)
-                at = (at + 1) & (*cap - 1);
-            int ws = bp_regex_lit_at_word_start(m, m->need[k]);
-            if (!(*tab)[at].s) {
-                (*tab)[at].s = m->need[k];
-                (*tab)[at].idx = (uint32_t)r->npresence++;
-                (*tab)[at].ws = ws;
-            }
-            (*tab)[at].ws &= ws; /* at word starts only if it is so for every phrase */
-            m->need_idx[k] = (*tab)[at].idx;
-        }
     }
     /* literals of a phrase's first word (or a lexicon phrase's words) go to the prefilter's
      * word starts; a brand phrase's later words, which may be glued to the one before

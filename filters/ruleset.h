@@ -50,6 +50,9 @@ typedef struct bp_matcher {
     char **need;      /* literals of a phrase's other words: all must occur for it to run */
     size_t nneed;
     uint32_t *need_idx; /* their indexes among the rule set's presence literals */
+    char **any;       /* literals of which one must occur too (bp_regex_required_any) */
+    size_t nany;
+    uint32_t *any_idx; /* their indexes among the rule set's presence literals */
     uint32_t litlen;
     int digits;       /* runs on the digits-as-letters copy of the text */
     int always;       /* no literal could be extracted: runs on every post */
@@ -371,6 +374,12 @@ size_t bp_regex_literals(const char *src, char ***out);
  * literals): none when it has a top-level alternation. Returns how many (at most 8) and a
  * malloc'd array of malloc'd strings in *out (caller frees both). */
 size_t bp_regex_required(const char *src, char *const *chosen, size_t nchosen, char ***out);
+/* For a pattern without a top-level alternation: the literals of its first required group
+ * (not optional, not a lookaround) that holds an alternation with a literal in every branch
+ * («(?:исчезл\w*|пропал\w*|украл\w*)»): every match contains one of them. Only when there
+ * are several, each of 3 bytes or more and none of chosen. Returns how many (0: none) and a
+ * malloc'd array of malloc'd strings in *out (caller frees both). */
+size_t bp_regex_required_any(const char *src, char *const *chosen, size_t nchosen, char ***out);
 /* The single literal of bp_regex_literals when there is exactly one of at least 3 bytes, else
  * NULL. Caller frees. */
 char *bp_regex_literal(const char *src);

@@ -356,6 +356,31 @@ TEST(required_literals)
     required_are("foo\\W+ab", "foo", "");             /* under 3 bytes */
 }
 
+static void required_any_is(const char *pat, const char *chosen, const char *want)
+{
+    char **v = NULL;
+    char *ch = (char *)chosen;
+    size_t n = bp_regex_required_any(pat, &ch, chosen ? 1 : 0, &v);
+    joined_is(v, n, want);
+}
+
+/* The words of an alternation a pattern's every match holds one of: checked before it runs. */
+TEST(required_alternatives)
+{
+    required_any_is("\\bденьг\\w*\\W+(?:\\w+\\W+){0,2}?(?:исчезл\\w*|пропал\\w*|УКРАЛ\\w*)",
+                    "деньг", "исчезл,пропал,украл"); /* lowercased; {0,2}? skipped */
+    required_any_is("\\bcards?\\W+(blocked|frozen)\\b", "card", "blocked,frozen");
+    required_any_is("x\\W+(?:foo|bar)?\\W+(?:quux|corge)", NULL, "quux,corge"); /* optional */
+    required_any_is("x\\W+(?:foo|bar)*y", NULL, "");       /* may be absent */
+    required_any_is("x\\W+(?:foo|bar){0,1}y", NULL, "");
+    required_any_is("x\\W+(?=foo|bar)", NULL, "");         /* a lookahead */
+    required_any_is("foo\\W+(?:bar|baz)|qux", NULL, "");   /* a top-level alternation */
+    required_any_is("foo\\W+(?:ab|baz)", NULL, "");        /* "ab": under 3 bytes */
+    required_any_is("foo\\W+(?:bar|\\w+)", NULL, "");    /* a branch without a literal */
+    required_any_is("foo\\W+(?:barbaz)", NULL, "");        /* one word: a plain need */
+    required_any_is("(?:foo|bar)\\W+x", "foo", "");        /* the pattern's own literals */
+}
+
 TEST(variant_regexes)
 {
     bp_rules_t *r = bp_rules_load("tests/data/rules/good", NULL);
@@ -496,6 +521,7 @@ int main(void)
     RUN(literal_sets);
     RUN(variant_regexes);
     RUN(required_literals);
+    RUN(required_alternatives);
     RUN(word_start_literals);
     RUN(word_start_classification);
     return test_summary();
