@@ -609,10 +609,17 @@ static int match_exclude(bp_engine_t *e, const bp_norm_t *n, size_t first)
         if (!b->nexclude)
             continue;
         e->nxs = 0;
-        for (size_t x = 0; x < b->nexclude; x++)
-            if (match_scan(e, -1, b->exclude_src[x], b->exclude[x], n->text, n->len,
-                           match_xpush) < 0)
+        for (size_t x = 0; x < b->nexclude; x++) {
+            /* none of its literals in the text: it cannot match (without the prefilter, for
+             * tests, every exclusion runs) */
+            int maybe = !e->prefilter || b->exclude_nlits[x] == 0;
+            for (size_t k = 0; k < b->exclude_nlits[x] && !maybe; k++)
+                maybe = bp_match_find(n->text, n->len, b->exclude_lits[x][k],
+                                      strlen(b->exclude_lits[x][k])) != NULL;
+            if (maybe && match_scan(e, -1, b->exclude_src[x], b->exclude[x], n->text, n->len,
+                                    match_xpush) < 0)
                 return -1;
+        }
         for (size_t j = i; j < e->res.nhits; j++) {
             bp_hit_t *o = &e->res.hits[j];
             if (BP_MF_KIND(e->mf[o->m]) > BP_MK_HANDLE || r->m[o->m].owner != m->owner)

@@ -622,9 +622,15 @@ void bp_rules_free(bp_rules_t *r)
         for (size_t j = 0; j < b->nexclude; j++) {
             pcre2_code_free(b->exclude[j]);
             free(b->exclude_src[j]);
+            for (size_t k = 0; b->exclude_nlits && k < b->exclude_nlits[j]; k++)
+                free(b->exclude_lits[j][k]);
+            if (b->exclude_lits)
+                free(b->exclude_lits[j]);
         }
         free(b->exclude);
         free(b->exclude_src);
+        free(b->exclude_lits);
+        free(b->exclude_nlits);
         for (size_t j = 0; j < b->nnear; j++) {
             pcre2_code_free(b->near[j]);
             free(b->near_src[j]);

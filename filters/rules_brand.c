@@ -216,6 +216,15 @@ int bp_rules_brand(bp_rules_t *r, const bp_ynode_t *root, const char *file, bp_b
         brand_regex_list(l, ctx, "exclude", 0, r, &b->exclude, &b->exclude_src, NULL,
                          &b->nexclude, errors) < 0)
         rc = -1;
+    /* an exclusion runs only on texts holding one of its literals */
+    if (b->nexclude) {
+        b->exclude_lits = calloc(b->nexclude, sizeof *b->exclude_lits);
+        b->exclude_nlits = calloc(b->nexclude, sizeof *b->exclude_nlits);
+        if (!b->exclude_lits || !b->exclude_nlits)
+            return bp_rules_err(errors, root, ctx, "exclude", "out of memory");
+        for (size_t x = 0; x < b->nexclude; x++)
+            b->exclude_nlits[x] = bp_regex_literals(b->exclude_src[x], &b->exclude_lits[x]);
+    }
     if ((l = brand_list(root, "languages", ctx, errors, &rc))) {
         for (size_t i = 0; i < l->n; i++) {
             char what[64];

@@ -82,6 +82,8 @@ typedef struct bp_brand {
     pcre2_code **exclude;
     char **exclude_src;
     size_t nexclude;
+    char ***exclude_lits;  /* per exclusion: literals one of which each of its matches holds */
+    size_t *exclude_nlits; /* (bp_regex_literals; 0: none known, the exclusion always runs) */
     pcre2_code **near; /* near terms, compiled like variants */
     char **near_src;
     char **near_lit;   /* literal of each near term: a brand hit containing one needs no NEAR */
