@@ -39,8 +39,9 @@ bp_engine_t *bp_engine_new(const bp_rules_t *r)
     e->cand = malloc((r->nm + 1) * sizeof *e->cand);
     e->res.bs = calloc(r->nbrands + 1, sizeof *e->res.bs);
     e->mf = calloc(r->nm + 1, 1);
+    e->bhits = malloc(BP_ENGINE_MAX_HITS * sizeof *e->bhits);
     if (!e->md || !e->mctx || !e->jit || !e->stamp || !e->ms || !e->present || !e->looked ||
-        !e->cand || !e->res.bs || !e->mf) {
+        !e->cand || !e->res.bs || !e->mf || !e->bhits) {
         bp_engine_free(e);
         return NULL;
     }
@@ -99,6 +100,7 @@ void bp_engine_free(bp_engine_t *e)
     free(e->looked);
     free(e->cand);
     free(e->mf);
+    free(e->bhits);
     free(e->anc);
     free(e->words);
     free(e->xs);

@@ -256,6 +256,8 @@ struct bp_engine {
                          * each word as a length byte and its bytes */
     uint32_t *phrase_at; /* per matcher: its offset in phrases (those of that kind only) */
     uint32_t *term_at; /* per matcher: offset and length in terms */
+    uint32_t *bhits;   /* bp_score_text: the indexes of the valid brand hits, in text order */
+    size_t nbhits;
     /* literal hits the C checks decided, and those they left to PCRE2 (tests, benchmarks) */
     unsigned long c_decided, c_deferred;
     char err[256];

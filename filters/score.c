@@ -132,22 +132,25 @@ static int word_dist(const bp_hit_t *a, const bp_hit_t *b)
     return 0;
 }
 
-/* Gives term t's weight to the brands it speaks about (see docs/rules.md, "Several brands"). */
+/* Gives term t's weight to the brands it speaks about (see docs/rules.md, "Several brands"),
+ * looking only at the valid brand hits (e->bhits). */
 static void score_assign(bp_engine_t *e, size_t t)
 {
     const bp_rules_t *r = e->r;
     bp_result_t *res = &e->res;
     const bp_hit_t *h = res->hits, *th = &h[t];
+    const uint32_t *bh = e->bhits;
+    size_t nbh = e->nbhits;
     double w = th->weight;
     /* 1. brands in the same clause */
     int before = 0, after = 0;
-    for (size_t i = 0; i < res->nhits; i++) {
-        if (!is_brand(BP_MF_KIND(e->mf[h[i].m])) || !brand_valid(&h[i]) ||
-            h[i].clause != th->clause)
+    for (size_t k = 0; k < nbh; k++) {
+        const bp_hit_t *b = &h[bh[k]];
+        if (b->clause != th->clause)
             continue;
-        if (h[i].e <= th->s)
+        if (b->e <= th->s)
             before++;
-        else if (h[i].s >= th->e)
+        else if (b->s >= th->e)
             after++;
     }
     if (before || after) {
@@ -155,14 +158,14 @@ static void score_assign(bp_engine_t *e, size_t t)
         /* each brand once, by its hit nearest to the term */
         for (size_t bi = 0; bi < res->nbs; bi++) {
             int best = -1, bestd = 1 << 30;
-            for (size_t i = 0; i < res->nhits; i++) {
-                if (!is_brand(BP_MF_KIND(e->mf[h[i].m])) || !brand_valid(&h[i]) ||
-                    h[i].clause != th->clause || r->m[h[i].m].owner != res->bs[bi].brand)
+            for (size_t k = 0; k < nbh; k++) {
+                const bp_hit_t *b = &h[bh[k]];
+                if (b->clause != th->clause || r->m[b->m].owner != res->bs[bi].brand)
                     continue;
-                int d = word_dist(&h[i], th);
+                int d = word_dist(b, th);
                 if (d < bestd) {
                     bestd = d;
-                    best = (int)i;
+                    best = (int)bh[k];
                 }
             }
             if (best < 0)
@@ -174,17 +177,18 @@ static void score_assign(bp_engine_t *e, size_t t)
     /* 2. the nearest brand(s) in the same sentence, else 3. in the whole text */
     for (int scope = 0; scope < 2; scope++) {
         int bestd = 1 << 30;
-        for (size_t i = 0; i < res->nhits; i++)
-            if (is_brand(BP_MF_KIND(e->mf[h[i].m])) && brand_valid(&h[i]) &&
-                (scope || h[i].sentence == th->sentence) && word_dist(&h[i], th) < bestd)
-                bestd = word_dist(&h[i], th);
+        for (size_t k = 0; k < nbh; k++) {
+            const bp_hit_t *b = &h[bh[k]];
+            if ((scope || b->sentence == th->sentence) && word_dist(b, th) < bestd)
+                bestd = word_dist(b, th);
+        }
         if (bestd == 1 << 30)
             continue;
         for (size_t bi = 0; bi < res->nbs; bi++) {
-            for (size_t i = 0; i < res->nhits; i++) {
-                if (is_brand(BP_MF_KIND(e->mf[h[i].m])) && brand_valid(&h[i]) &&
-                    (scope || h[i].sentence == th->sentence) && word_dist(&h[i], th) == bestd &&
-                    r->m[h[i].m].owner == res->bs[bi].brand) {
+            for (size_t k = 0; k < nbh; k++) {
+                const bp_hit_t *b = &h[bh[k]];
+                if ((scope || b->sentence == th->sentence) && word_dist(b, th) == bestd &&
+                    r->m[b->m].owner == res->bs[bi].brand) {
                     res->bs[bi].score += w;
                     break;
                 }
@@ -207,10 +211,14 @@ int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang
     if (lang && !*lang)
         lang = NULL;
     score_overlaps(e, lang);
+    e->nbhits = 0;
     for (size_t i = 0; i < res->nhits; i++) {
         bp_mkind_t k = BP_MF_KIND(e->mf[h[i].m]);
-        if (is_brand(k) && brand_valid(&h[i]) && !score_brand(e, r->m[h[i].m].owner, (int)i))
-            return -1;
+        if (is_brand(k) && brand_valid(&h[i])) {
+            if (!score_brand(e, r->m[h[i].m].owner, (int)i))
+                return -1;
+            e->bhits[e->nbhits++] = (uint32_t)i;
+        }
         if ((!is_sentiment(k) && k != BP_MK_URGENT) || (h[i].flags & BP_HF_DROPPED))
             continue;
         int neg = score_before(e, i, BP_MK_NEGATOR, i);
