@@ -278,24 +278,68 @@ static int policy_vip(const bp_policy_t *p, const char *id, const char *handle)
     return -1;
 }
 
-static int policy_reason(bp_result_t *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int policy_reason(bp_result_t *res, const char *fmt, ...)
+/* Adds the reason kind + value (e.g. "urgent:" "fraud"), at most 299 bytes, unless it is there
+ * already. */
+static int policy_reason(bp_result_t *res, const char *kind, const char *val)
 {
     char s[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s, sizeof s, fmt, ap);
-    va_end(ap);
+    size_t kl = strlen(kind), vl = strlen(val);
+    if (kl + vl > sizeof s - 1)
+        vl = sizeof s - 1 - kl;
+    memcpy(s, kind, kl);
+    memcpy(s + kl, val, vl);
+    s[kl + vl] = '\0';
     /* no duplicates */
     const char *q = res->reasons.data;
     for (size_t i = 0; i < res->nreasons; i++, q += strlen(q) + 1)
         if (strcmp(q, s) == 0)
             return 0;
-    if (bp_buf_append(&res->reasons, s, strlen(s) + 1) < 0)
+    if (bp_buf_append(&res->reasons, s, kl + vl + 1) < 0)
         return -1;
     res->nreasons++;
     return 0;
+}
+
+/* Writes v in decimal to out (room for 21 bytes); returns out. */
+static char *policy_lld(long long v, char *out)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    char *o = out;
+    if (v < 0)
+        *o++ = '-';
+    while (n)
+        *o++ = tmp[--n];
+    *o = '\0';
+    return out;
+}
+
+/* A negative score as reasons show it: rounded to one decimal, without ".0" (what "%.0f" or
+ * "%.1f" of the rounded value print; written by hand, printf being slow on the hot path). */
+static void policy_score_text(double s, char *num, size_t size)
+{
+    double rs = round(s * 10) / 10;
+    if (rs == 0 || !(fabs(rs) < 1e15)) { /* "-0", huge or not a number: as printf has it */
+        snprintf(num, size, rs == floor(rs) ? "%.0f" : "%.1f", rs);
+        return;
+    }
+    long long tenths = llround(rs * 10);
+    policy_lld(tenths / 10, num);
+    if (tenths / 10 == 0 && tenths < 0) { /* -0.x: the integer part lost its sign */
+        memmove(num + 1, num, strlen(num) + 1);
+        num[0] = '-';
+    }
+    if (tenths % 10) {
+        size_t l = strlen(num);
+        num[l] = '.';
+        num[l + 1] = (char)('0' + llabs(tenths % 10));
+        num[l + 2] = '\0';
+    }
 }
 
 int bp_policy_decide(const bp_rules_t *r, bp_result_t *res, const char *author_id,
@@ -309,24 +353,20 @@ int bp_policy_decide(const bp_rules_t *r, bp_result_t *res, const char *author_i
     res->vip = policy_vip(p, author_id, author_handle);
     char num[32];
     if (neg) {
-        double rs = round(s * 10) / 10;
-        if (rs == floor(rs))
-            snprintf(num, sizeof num, "%.0f", rs);
-        else
-            snprintf(num, sizeof num, "%.1f", rs);
-        if (policy_reason(res, "negative:%s", num) < 0)
+        policy_score_text(s, num, sizeof num);
+        if (policy_reason(res, "negative:", num) < 0)
             return -1;
     }
     for (size_t i = 0; i < res->nhits; i++) {
         const bp_hit_t *h = &res->hits[i];
         if (r->m[h->m].kind == BP_MK_URGENT && !(h->flags & (BP_HF_DROPPED | BP_HF_NEGATED)) &&
-            policy_reason(res, "urgent:%s", r->m[h->m].reason) < 0)
+            policy_reason(res, "urgent:", r->m[h->m].reason) < 0)
             return -1;
     }
     if (p->notable_followers >= 0 && res->followers >= p->notable_followers &&
-        policy_reason(res, "reach:%lld", res->followers) < 0)
+        policy_reason(res, "reach:", policy_lld(res->followers, num)) < 0)
         return -1;
-    if (res->vip >= 0 && policy_reason(res, "vip:%s", p->vip[res->vip]) < 0)
+    if (res->vip >= 0 && policy_reason(res, "vip:", p->vip[res->vip]) < 0)
         return -1;
     res->alert = (p->any_urgent_term && res->urgent) ||
                  (p->has_score_at_most && s <= p->score_at_most) ||

@@ -1,5 +1,6 @@
 /* test_rules.c — loading rule directories: a good one, and broken ones whose errors must name
  * file:line:col, the rule and the field (run from the repository root). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,49 @@ TEST(inline_yaml_errors)
     rmdir(dir);
 }
 
+/* The reasons the policy writes by hand read as printf would write them: the score rounded
+ * to one decimal without ".0", the reach as an integer. */
+TEST(policy_reason_text)
+{
+    bp_rules_t *r = bp_rules_load("tests/data/rules/good", NULL);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    static const double fixed[] = {-0.04, -0.05, -0.06, -0.94, -0.95, -0.96, -1, -1.05, -2.1,
+                                   -2.25, -3.15, -9.99, -10, -123.45, -1e14, -3e15, -1e300};
+    bp_result_t res;
+    memset(&res, 0, sizeof res);
+    bp_buf_init(&res.reasons, 64 * 1024);
+    srand(5);
+    for (int i = 0; i < 3000; i++) {
+        double s = i < (int)(sizeof fixed / sizeof *fixed)
+                       ? fixed[i]
+                       : -(double)rand() / RAND_MAX * (i % 3 ? 20 : 2000);
+        if (s >= 0)
+            continue;
+        res.judge_score = s;
+        res.followers = i % 2 ? 10000 + i * 7919LL : 5;
+        CHECK_INT(bp_policy_decide(r, &res, "x:1", NULL), 0);
+        char want[300], num[32]; /* num: as big as the policy's */
+        double rs = round(s * 10) / 10;
+        snprintf(num, sizeof num, rs == floor(rs) ? "%.0f" : "%.1f", rs);
+        snprintf(want, sizeof want, "negative:%s", num);
+        CHECK(res.nreasons >= 1);
+        if (res.nreasons >= 1 && strcmp(res.reasons.data, want) != 0) {
+            CHECK_STR(res.reasons.data, want);
+            break;
+        }
+        if (i % 2) {
+            snprintf(want, sizeof want, "reach:%lld", res.followers);
+            CHECK_INT(res.nreasons, 2);
+            if (res.nreasons == 2)
+                CHECK_STR(res.reasons.data + strlen(res.reasons.data) + 1, want);
+        }
+    }
+    bp_buf_free(&res.reasons);
+    bp_rules_free(r);
+}
+
 int main(void)
 {
     RUN(loads_good_dir);
@@ -213,5 +257,6 @@ int main(void)
     RUN(bad_policy);
     RUN(stray_file_and_missing_dir);
     RUN(inline_yaml_errors);
+    RUN(policy_reason_text);
     return test_summary();
 }
