@@ -109,8 +109,7 @@ void bp_engine_free(bp_engine_t *e)
     bp_buf_free(&e->res.reasons);
     bp_buf_free(&e->cstrs);
     bp_buf_free(&e->terms);
-    bp_buf_free(&e->phrases);
-    free(e->phrase_at);
+    bp_buf_free(&e->checks);
     free(e->term_at);
     free(e);
 }

@@ -263,26 +263,53 @@ static int match_term(const bp_rules_t *r, const char *t, size_t len, size_t pos
 
 /* ---- lexicon phrases checked in C ---- */
 
+/* The length of a term program (bp_regex_from_term). */
+static size_t term_prog_len(const unsigned char *pg)
+{
+    size_t at = 2;
+    for (unsigned k = 0; k < pg[1]; k++)
+        at += 3 + pg[at + 2];
+    return at;
+}
+
 int bp_match_prepare(bp_engine_t *e)
 {
     const bp_rules_t *r = e->r;
-    bp_buf_init(&e->phrases, 0);
-    e->phrase_at = calloc(r->nm + 1, sizeof *e->phrase_at);
-    if (!e->phrase_at)
+    bp_buf_init(&e->checks, 0);
+    uint32_t *at = calloc(r->nm + 1, sizeof *at);
+    if (!at)
         return -1;
     for (size_t i = 0; i < r->nm; i++) {
-        if (e->mf[i] & BP_MF_SIMPLE)
+        at[i] = (uint32_t)e->checks.len;
+        int simple = e->mf[i] & BP_MF_SIMPLE;
+        if (simple == BP_SIMPLE_TERM) {
+            const unsigned char *pg = (const unsigned char *)r->m[i].prog;
+            if (bp_buf_append(&e->checks, (const char *)pg, term_prog_len(pg)) < 0)
+                goto nomem;
             continue;
-        size_t at = e->phrases.len;
-        int nw = bp_regex_phrase_words(&r->m[i], &e->phrases);
+        }
+        if (simple)
+            continue;
+        int nw = bp_regex_phrase_words(&r->m[i], &e->checks);
         if (nw < 0)
-            return -1;
-        if (nw == 0)
-            continue;
-        e->phrase_at[i] = (uint32_t)at;
-        e->mf[i] = (unsigned char)((e->mf[i] & ~BP_MF_SIMPLE) | BP_SIMPLE_PHRASE);
+            goto nomem;
+        if (nw > 0)
+            e->mf[i] = (unsigned char)((e->mf[i] & ~BP_MF_SIMPLE) | BP_SIMPLE_PHRASE);
     }
+    /* the block is complete: point each matcher's record at its bytes */
+    for (size_t i = 0; i < r->nm; i++) {
+        int simple = e->mf[i] & BP_MF_SIMPLE;
+        e->ms[i].c = simple >= BP_SIMPLE_PHRASE
+                         ? (const unsigned char *)e->checks.data + at[i]
+                         : NULL;
+        e->ms[i].litlen = r->m[i].litlen;
+        e->ms[i].needs = r->m[i].nneed || r->m[i].nany;
+    }
+    free(at);
     return 0;
+nomem:
+    free(at);
+    return -1;
 }
 
 /* Is cp in [\p{L}\p{N}]? 1 yes, 0 no, -1 not sure. */
@@ -432,7 +459,8 @@ static void match_pass_begin(bp_engine_t *e, const bp_norm_t *n, const bp_prefil
     e->gen++;
     if (e->gen == 0 && r->nm) { /* wrapped: forget old stamps */
         memset(e->stamp, 0, r->nm * sizeof *e->stamp);
-        memset(e->ms, 0, r->nm * sizeof *e->ms);
+        for (size_t i = 0; i < r->nm; i++)
+            e->ms[i].gen = 0;
         memset(e->present, 0, (r->npresence + 1) * sizeof *e->present);
         memset(e->looked, 0, (r->npresence + 1) * sizeof *e->looked);
         e->gen = 1;
@@ -465,15 +493,13 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
             int mi = e->anc[i].m;
             if (!match_phase_has(e, mi, phase))
                 continue;
-            const bp_matcher_t *m = &r->m[mi];
             struct bp_mstate *st = &e->ms[mi];
             uint32_t pos = e->anc[i].pos;
             if (st->gen != e->gen) {
                 st->gen = e->gen;
                 st->last_end = 0;
-                st->done = 0;
                 /* a phrase runs only if each of its other words is somewhere in the text */
-                st->done = (m->nneed || m->nany) && !match_needs_met(e, n, m);
+                st->done = st->needs && !match_needs_met(e, n, &r->m[mi]);
             }
             if (st->done || pos < st->last_end)
                 continue;
@@ -481,15 +507,10 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
             int simple = e->mf[mi] & BP_MF_SIMPLE;
             if (simple) {
                 size_t end = pos;
-                int f = simple == BP_SIMPLE_PHRASE
-                            ? match_phrase(n->text, n->len, pos,
-                                           (const unsigned char *)e->phrases.data +
-                                               e->phrase_at[mi],
-                                           &end)
+                int f = simple == BP_SIMPLE_PHRASE ? match_phrase(n->text, n->len, pos, st->c, &end)
                         : simple == BP_SIMPLE_TERM
-                            ? match_term(r, n->text, n->len, pos, (const unsigned char *)m->prog,
-                                         &end)
-                            : match_simple(r, n->text, n->len, pos, m->litlen, simple, &end);
+                            ? match_term(r, n->text, n->len, pos, st->c, &end)
+                            : match_simple(r, n->text, n->len, pos, st->litlen, simple, &end);
                 if (f < 0) {
                     e->c_deferred++;
                 } else {
@@ -505,6 +526,7 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
                 }
                 /* a character the C check does not know: let PCRE2 decide */
             }
+            const bp_matcher_t *m = &r->m[mi];
             if (m->anchored) {
                 /* every match starts with the literal: try right here */
                 rc = pcre2_match(m->rea, (PCRE2_SPTR)n->text, n->len, pos, PCRE2_NO_UTF_CHECK,

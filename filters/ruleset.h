@@ -241,7 +241,17 @@ struct bp_engine {
     int *cand;        /* scheduled matchers of the current pass */
     size_t ncand;
     struct bp_anc { int m; uint32_t pos; } *anc; /* literal hits of terms: matcher, position */
-    struct bp_mstate { uint32_t gen, last_end; int done; } *ms; /* per matcher, this pass */
+    /* per matcher, in one small record (the hot loop touches one cache line per matcher):
+     * its state in this pass (gen, last_end, done), and what a literal hit needs to be
+     * checked in C: the bytes of its check (c: phrase words or term program, in e->checks),
+     * its literal's length, whether it needs other words */
+    struct bp_mstate {
+        uint32_t gen, last_end;
+        uint8_t done, needs;
+        uint16_t spare;
+        uint32_t litlen;
+        const unsigned char *c;
+    } *ms;
     uint32_t *present; /* per presence literal: the pass (gen) it was last seen in */
     uint32_t *looked;  /* per lazy presence literal: the pass (gen) memmem looked for it in */
     size_t nanc, capanc;
@@ -252,9 +262,9 @@ struct bp_engine {
     bp_result_t res;
     bp_buf_t cstrs; /* bp_engine_judge_view: a view's strings copied NUL-terminated */
     bp_buf_t terms; /* every matcher's term as a JSON string (quoted, escaped), for mentions */
-    bp_buf_t phrases;   /* BP_SIMPLE_PHRASE matchers' words: per phrase a count byte, then
-                         * each word as a length byte and its bytes */
-    uint32_t *phrase_at; /* per matcher: its offset in phrases (those of that kind only) */
+    bp_buf_t checks;   /* the C checks' bytes, in one block: BP_SIMPLE_PHRASE matchers' words
+                        * (per phrase a count byte, then each word as a length byte and its
+                        * bytes) and BP_SIMPLE_TERM matchers' programs */
     uint32_t *term_at; /* per matcher: offset and length in terms */
     uint32_t *bhits;   /* bp_score_text: the indexes of the valid brand hits, in text order */
     size_t nbhits;
