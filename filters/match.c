@@ -186,6 +186,24 @@ static int term_sepclass(uint32_t cp, int kind)
     return match_wclass(cp) == 1 ? 0 : -1;
 }
 
+/* The n (<= 8) bytes at s as a number, the bytes after them zero (as the ending keys are). */
+static inline uint64_t term_load8(const char *s, size_t n)
+{
+    uint64_t v = 0;
+    memcpy(&v, s, n);
+    return v;
+}
+
+/* The mask keeping the first n (1..8) bytes of a number loaded by term_load8. */
+static inline uint64_t term_mask(size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return ~0ULL << (64 - 8 * n);
+#else
+    return ~0ULL >> (64 - 8 * n);
+#endif
+}
+
 /* The rest of a term program from text position p: segments seg (k of them left). PCRE2's
  * order is followed (separators greedy, then fewer; endings in their list's order, then none
  * where optional), so the first way that matches is the regex's match. 1 match, end in *end;
@@ -229,14 +247,17 @@ static int term_from(const bp_rules_t *r, const char *t, size_t len, size_t p,
     }
     for (int i = n; i >= 0; i--) {
         size_t q = at[i];
-        if (q + sl > len || memcmp(t + q, stem, sl) != 0)
+        if (q + sl > len || (sl <= 8 ? term_load8(t + q, sl) != term_load8((const char *)stem, sl)
+                                     : memcmp(t + q, stem, sl) != 0))
             continue;
         q += sl;
         int rc;
         if (ending) {
             const struct bp_endset *es = &r->endset[ending == BP_SIMPLE_ENDING ? 0 : 1];
+            size_t avail = len - q < 8 ? len - q : 8;
+            uint64_t w = term_load8(t + q, avail); /* the keys are zero-padded like this */
             for (size_t x = 0; x < es->n; x++) {
-                if (q + es->len[x] > len || memcmp(t + q, &es->key[x], es->len[x]) != 0)
+                if (es->len[x] > avail || (w & term_mask(es->len[x])) != es->key[x])
                     continue;
                 if ((rc = term_from(r, t, len, q + es->len[x], next, k - 1, star, end, budget)))
                     return rc;
