@@ -688,7 +688,7 @@ static int is_conjunction(const char *w, size_t n)
     if (n > 12)
         return 0;
     for (int k = 0; k < 2 && by_len[n][k]; k++)
-        if (memcmp(by_len[n][k], w, n) == 0)
+        if (by_len[n][k][n - 1] == w[n - 1] && memcmp(by_len[n][k], w, n) == 0)
             return 1;
     return 0;
 }
