@@ -453,8 +453,9 @@ def main():
     s = oof_scores(ex, a)
     lo, hi = tune_band([(e[1], x) for e, x in zip(ex, s) if e[6]])
     model = train_set(ex, a)
-    info = ("%s train split, %d pairs; CV (%s) macro F1 %.4f (lexicon alone %.4f)"
-            % (a.set, len(ex), how, m, base[0]))
+    info = ("%s train split, %d pairs%s; CV (%s) macro F1 %.4f (lexicon alone %.4f)"
+            % (a.set, len(ex), ", %d of them mixed, learned as neutral"
+               % sum(not e[6] for e in ex) if a.mixed == "neutral" else "", how, m, base[0]))
     write_model(a.out, model, lo, hi, a, lang, info)
     print("wrote %s: %d features, c %.3f, thresholds %.3f %.3f" % (a.out, len(model.w), model.c,
                                                                     lo, hi))
