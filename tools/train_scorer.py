@@ -27,7 +27,7 @@ a text never sits on both sides of a fold.
 Options set the features (--stem, --scope, --families), the regularization (--l2, --epochs,
 --min-count), the pruning (--keep: the features kept, by |weight|), --blend, and what train's
 "mixed" pairs are (--mixed). One CV run moves with the seed (the order AdaGrad visits the
-examples in) by about 0.003 by time and 0.015 by domain, more than most settings change it:
+examples in) by about 0.005 by time and 0.015 by domain, more than most settings change it:
 compare settings by the mean of several seeds (--cv --seeds 6). Standard library only.
 """
 
@@ -388,7 +388,7 @@ def main():
     ap.add_argument("--seeds", type=int, default=1,
                     help="with --cv: repeat the CV with seeds --seed .. --seed+N-1 (the order the "
                          "examples are visited in) and print each and the mean; one run's figure "
-                         "moves by about 0.003 (time folds) and 0.015 (domain folds) with the seed")
+                         "moves by about 0.005 (time folds) and 0.015 (domain folds) with the seed")
     ap.add_argument("--mixed", choices=("drop", "neutral"), default="drop",
                     help="train's \"mixed\" pairs: left out, or learned as neutral (never scored)")
     ap.add_argument("--cv", action="store_true", help="print CV figures only")
