@@ -1197,6 +1197,7 @@ static inline __attribute__((always_inline)) void nb_sse2(const unsigned char *x
     __m128i prevf = _mm_loadu_si128((const __m128i *)before), prevl = _mm_setzero_si128();
     __m128i prevyo = _mm_setzero_si128();
     nbm_t simple = 0, lead = 0, let = 0, up = 0, dig = 0, sym = 0, e1 = 0, e2 = 0;
+#pragma GCC unroll 4
     for (unsigned j = 0; j < NB_LEN / 16; j++) {
         const __m128i v = _mm_loadu_si128((const __m128i *)(x + 16 * j));
         const __m128i nx = _mm_loadu_si128((const __m128i *)(x + 16 * j + 1));
