@@ -1051,7 +1051,8 @@ static size_t norm_word_done(bp_norm_t *n, size_t wb, size_t p, size_t wn, int n
 /* Where norm_run is between two characters. */
 typedef struct nrun {
     size_t i, p;          /* next input byte, next output byte */
-    size_t wb, wn;        /* the current word starts at output byte wb and has wn code points */
+    size_t wb, wn;        /* the current word starts at output byte wb and has wn code points
+                           * (a fast block counts 2 for two or more: only wn == 1 matters) */
     size_t lastb;         /* where the last character written starts */
     unsigned wst;         /* the current word's class bits | W_IN | W_FULL */
     uint32_t c1, c2;      /* its last two code points (0xFFFFFFFF: none) */
