@@ -1081,12 +1081,13 @@ static void norm_last2(const unsigned char *t, size_t wb, size_t p, uint32_t *c1
  * Cyrillic letters: а-я and ђ..џ (two bytes: D0 B0..BF, D1 80..9F), but for ѐ and ѝ (D1 90,
  * D1 9D). Every one of them maps to itself (A-Z to a-z, ё to е) in as many bytes, so over a
  * run of them the output is the input with A-Z and ё folded, and the maps are the input
- * offsets: map = the character's first byte, map_end = just after its last. A block takes up to NB_LEN such bytes at once; the word bookkeeping of the
- * general step (classes, repeats, single letters, the join state) is done on bit masks for the
- * whole block. Anything else (other characters, a word end that needs the word steps or may
- * join spaced-out letters) goes through the general step. */
+ * offsets: map = the character's first byte, map_end = just after its last. A block looks at
+ * NB_LEN bytes (16 at a time with SSE2) and takes up to NB_LEN - 1 of them; the word
+ * bookkeeping of the general step (classes, repeats, single letters, the join state) is done
+ * on bit masks for the whole block. Anything else (other characters, a word end that needs the
+ * word steps or may join spaced-out letters) goes through the general step. */
 
-#define NB_LEN 64u    /* input bytes a block takes at most */
+#define NB_LEN 64u    /* input bytes a block looks at (it takes at most NB_LEN - 1) */
 #define NB_SLACK 64u  /* output bytes (and map entries) a block may write past what it keeps */
 
 typedef uint64_t nbm_t; /* a mask over a block's bytes: bit k = byte k */
@@ -1109,7 +1110,8 @@ typedef struct nblk {
 /* Portable C for one block: reads x[0..NB_LEN] (the byte after the block tells a cut pair) and
  * the 16 output bytes before t (before[0..16)); writes t[0..NB_LEN), mp[0..NB_LEN) and
  * me[0..NB_LEN) as if every byte were simple (the caller keeps only the simple prefix) and the
- * masks. The reference for the SSE2 version: both give the same kept bytes and masks. */
+ * masks. The reference for the SSE2 version: both give the same output and masks over the
+ * bytes the caller keeps. */
 static void nb_portable(const unsigned char *x, const unsigned char *before, unsigned char *t,
                         uint32_t *mp, uint32_t *me, uint32_t i, nblk_t *b)
 {
@@ -1308,7 +1310,8 @@ static inline nbm_t nb_runs_with(nbm_t w, nbm_t x)
 /* The class bits (and W_FULL) of the characters of a block in the bytes r. */
 static inline unsigned nb_classes(const nblk_t *b, nbm_t lead, nbm_t sym, nbm_t r, unsigned digits)
 {
-    unsigned c = (b->let & r ? NC_LAT : 0u) | (lead & r ? NC_CYR : 0u) | (b->trip & r ? W_FULL : 0u);
+    unsigned c = (b->let & r ? NC_LAT : 0u) | (lead & r ? NC_CYR : 0u) |
+                 (b->trip & r ? W_FULL : 0u);
     if (digits)
         c |= (b->dig & r ? NC_DIG : 0u) | (sym & r ? NC_SYM : 0u);
     return c;
