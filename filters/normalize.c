@@ -1102,64 +1102,85 @@ typedef struct nblk {
     nbm_t up;     /* A-Z */
     nbm_t dig;    /* 0-9 */
     nbm_t sym;    /* '@' '$' */
-    nbm_t e1, e2; /* the output byte equals the one 1 (e1) or 2 (e2) before it */
-    nbm_t trip;   /* (norm_fast) the output byte here ends (ASCII) or starts (Cyrillic) a
-                   * letter equal to the two before it */
+    nbm_t e1, e2; /* (SSE2) the output byte equals the one 1 (e1) or 2 (e2) before it */
+    nbm_t trip;   /* the output byte here is (ASCII) or starts (Cyrillic) a letter equal to
+                   * the two before it (norm_fast makes it from e1 and e2 after SSE2) */
 } nblk_t;
 
 /* Portable C for one block: reads x[0..NB_LEN] (the byte after the block tells a cut pair) and
- * the 16 output bytes before t (before[0..16)); writes t[0..NB_LEN), mp[0..NB_LEN) and
- * me[0..NB_LEN) as if every byte were simple (the caller keeps only the simple prefix) and the
- * masks. The reference for the SSE2 version: both give the same output and masks over the
- * bytes the caller keeps. */
+ * the 16 output bytes before t (before[0..16)); writes the output and maps of the simple bytes
+ * from x[0] on (t, mp, me from index 0, at most NB_LEN entries) and their masks (trip, not e1
+ * and e2), stopping at the first byte that is not simple or at a pair cut by the block's end.
+ * The reference for the SSE2 version: both give the same output and masks over the bytes the
+ * caller keeps. */
 static void nb_portable(const unsigned char *x, const unsigned char *before, unsigned char *t,
                         uint32_t *mp, uint32_t *me, uint32_t i, nblk_t *b)
 {
-    unsigned char f[2 + NB_LEN]; /* f[2 + k]: output byte k; f[0..2): the two before it */
-    nbm_t asc = 0, lead = 0, let = 0, up = 0, dig = 0, sym = 0, e1 = 0, e2 = 0;
-    memcpy(f, before + 14, 2);
-    int yo = 0; /* the byte before was ё's first */
-    for (unsigned k = 0; k < NB_LEN; k++) {
-        unsigned c = x[k], nx = x[k + 1];
+    nbm_t lead = 0, let = 0, up = 0, dig = 0, sym = 0, trip = 0;
+    /* the last four output bytes, the latest lowest */
+    uint32_t last = (uint32_t)before[12] << 24 | (uint32_t)before[13] << 16 |
+                    (uint32_t)before[14] << 8 | before[15];
+    unsigned k = 0;
+    while (k < NB_LEN) {
+        unsigned c = x[k];
         nbm_t bit = (nbm_t)1 << k;
-        if (c - 0x20u <= 0x5Eu || c == '\n')
-            asc |= bit;
-        if ((c == 0xD0 && (nx & 0xF0u) == 0xB0) ||
-            (c == 0xD1 && (nx & 0xE0u) == 0x80 && nx != 0x90 && nx != 0x9D))
-            lead |= bit;
-        if (yo)
-            c = 0xB5; /* ё -> е */
-        yo = c == 0xD1 && nx == 0x91;
-        if (yo)
-            c = 0xD0;
-        if ((c | 0x20u) - 'a' <= 25u) {
-            let |= bit;
-            if (c <= 'Z') {
-                up |= bit;
-                c |= 0x20u;
+        if (c < 0x80) {
+            unsigned cl = g_lo[c] >> 24; /* the class of c folded */
+            if (c - 0x20u > 0x5Eu && c != '\n')
+                break;
+            if (cl & NC_LAT) {
+                let |= bit;
+                if (c <= 'Z') {
+                    up |= bit;
+                    c |= 0x20u;
+                }
+            } else if (cl & (NC_DIG | NC_SYM)) {
+                dig |= cl & NC_DIG ? bit : 0;
+                sym |= cl & NC_SYM ? bit : 0;
             }
+            if ((last & 0xFFFFu) == c * 0x0101u)
+                trip |= bit;
+            last = last << 8 | c;
+            t[k] = (unsigned char)c;
+            mp[k] = i + k;
+            me[k] = i + k + 1;
+            k++;
+        } else {
+            unsigned nx = x[k + 1];
+            if (k + 1 == NB_LEN)
+                break;
+            if (c == 0xD0) {
+                if ((nx & 0xF0u) != 0xB0)
+                    break;
+            } else if (c == 0xD1) {
+                if ((nx & 0xE0u) != 0x80 || nx == 0x90 || nx == 0x9D)
+                    break;
+                if (nx == 0x91) { /* ё -> е */
+                    c = 0xD0;
+                    nx = 0xB5;
+                }
+            } else {
+                break;
+            }
+            lead |= bit;
+            uint32_t pair = c << 8 | nx;
+            if (last == pair * 0x00010001u)
+                trip |= bit;
+            last = last << 16 | pair;
+            t[k] = (unsigned char)c;
+            t[k + 1] = (unsigned char)nx;
+            mp[k] = mp[k + 1] = i + k;
+            me[k] = me[k + 1] = i + k + 2;
+            k += 2;
         }
-        if (c - '0' <= 9u)
-            dig |= bit;
-        if (c == '@' || c == '$')
-            sym |= bit;
-        f[2 + k] = (unsigned char)c;
-        e1 |= (nbm_t)(f[2 + k] == f[1 + k]) << k;
-        e2 |= (nbm_t)(f[2 + k] == f[k]) << k;
     }
-    memcpy(t, f + 2, NB_LEN);
-    for (unsigned k = 0; k < NB_LEN; k++) {
-        mp[k] = i + k - (uint32_t)((lead << 1) >> k & 1u);
-        me[k] = i + k + 1 + (uint32_t)(lead >> k & 1u);
-    }
-    b->simple = asc | lead | lead << 1;
+    b->simple = k < 64 ? ((nbm_t)1 << k) - 1 : ~(nbm_t)0;
     b->lead = lead;
     b->let = let;
     b->up = up;
     b->dig = dig;
     b->sym = sym;
-    b->e1 = e1;
-    b->e2 = e2;
+    b->trip = trip;
 }
 
 #ifdef __SSE2__
@@ -1366,11 +1387,15 @@ static inline __attribute__((always_inline)) unsigned norm_fast(nrun_t *s, const
     if (nb && (b.lead >> (nb - 1) & 1u))
         nb--;
     nbm_t all = nb_below(nb), lead = b.lead & all, cont = lead << 1;
-    /* a letter equal to the two before it: e1 and e2 of the bytes before the block first */
-    nbm_t e1 = b.e1 << 1 | (before[15] == before[14]);
-    nbm_t e2 = b.e2 << 2 | (nbm_t)(before[15] == before[13]) << 1 | (before[14] == before[12]);
-    nbm_t c2 = b.e2 & e2;
-    b.trip = (b.e1 & e1) | (c2 & c2 >> 1 & lead);
+#ifdef __SSE2__
+    if (how == NP_SIMD) {
+        /* a letter equal to the two before it: e1 and e2 of the bytes before the block first */
+        nbm_t e1 = b.e1 << 1 | (before[15] == before[14]);
+        nbm_t e2 = b.e2 << 2 | (nbm_t)(before[15] == before[13]) << 1 | (before[14] == before[12]);
+        nbm_t c2 = b.e2 & e2;
+        b.trip = (b.e1 & e1) | (c2 & c2 >> 1 & lead);
+    }
+#endif
     unsigned end = nb, k0 = 0;
     nbm_t sym = tok & NC_SYM ? b.sym : 0u, ended = 0;
     nbm_t word = (b.let | b.dig | lead | cont | sym) & all;
