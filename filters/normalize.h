@@ -92,8 +92,8 @@ typedef struct bp_norm {
 } bp_norm_t;
 /* One bp_norm_t per thread; the functions below share only read-only tables (built on first
  * use, thread-safely). Speed: runs of plain ASCII and small Cyrillic letters go up to 63 bytes
- * at a time (SSE2 on x86-64, portable C elsewhere); about 18 instructions per byte of ordinary
- * Russian or English text (the per-character step alone: about 29). */
+ * at a time; about 18 instructions per byte of ordinary Russian or English text with SSE2
+ * (x86-64), 36 with the portable C blocks used elsewhere. */
 
 /* Prepares an empty normalizer (no allocation). */
 void bp_norm_init(bp_norm_t *n);
