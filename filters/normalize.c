@@ -10,6 +10,10 @@
 
 #include "utf8.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* One normalized code point and the original bytes [os, oe) it stands for. */
 typedef struct bp_norm_ch {
     uint32_t cp;
@@ -1044,11 +1048,446 @@ static size_t norm_word_done(bp_norm_t *n, size_t wb, size_t p, size_t wn, int n
 
 #define NORM_CHUNK ((size_t)1 << 16) /* input bytes between output capacity checks */
 
+/* Where norm_run is between two characters. */
+typedef struct nrun {
+    size_t i, p;          /* next input byte, next output byte */
+    size_t wb, wn;        /* the current word starts at output byte wb and has wn code points
+                           * (a fast block counts 2 for two or more: only wn == 1 matters) */
+    size_t lastb;         /* where the last character written starts */
+    unsigned wst;         /* the current word's class bits | W_IN | W_FULL */
+    uint32_t c1, c2;      /* its last two code points (0xFFFFFFFF: none) */
+    int c12_stale;        /* c1 and c2 are to be read back from the text (a fast block wrote it) */
+    size_t upper, lower;  /* for n->upper, n->lower */
+} nrun_t;
+
+/* The last two code points of the word that starts at wb in t[0..p) (0xFFFFFFFF where there are
+ * fewer): what c1 and c2 would be had every character of it gone through the general step. */
+static void norm_last2(const unsigned char *t, size_t wb, size_t p, uint32_t *c1, uint32_t *c2)
+{
+    uint32_t c[2] = {0xFFFFFFFFu, 0xFFFFFFFFu};
+    for (int k = 0; k < 2 && p > wb; k++) {
+        size_t q = p - 1;
+        while (q > wb && (t[q] & 0xC0) == 0x80)
+            q--;
+        size_t r = q;
+        c[k] = norm_dec(t, &r);
+        p = q;
+    }
+    *c1 = c[0];
+    *c2 = c[1];
+}
+
+/* Fast blocks. Most of a post is small ASCII letters, spaces, ASCII punctuation and small
+ * Cyrillic letters: а-я and ђ..џ (two bytes: D0 B0..BF, D1 80..9F), but for ѐ and ѝ (D1 90,
+ * D1 9D). Every one of them maps to itself (A-Z to a-z, ё to е) in as many bytes, so over a
+ * run of them the output is the input with A-Z and ё folded, and the maps are the input
+ * offsets: map = the character's first byte, map_end = just after its last. A block looks at
+ * NB_LEN bytes (16 at a time with SSE2) and takes up to NB_LEN - 1 of them; the word
+ * bookkeeping of the general step (classes, repeats, single letters, the join state) is done
+ * on bit masks for the whole block. Anything else (other characters, a word end that needs the
+ * word steps or may join spaced-out letters) goes through the general step. */
+
+#define NB_LEN 64u    /* input bytes a block looks at (it takes at most NB_LEN - 1) */
+#define NB_SLACK 64u  /* output bytes (and map entries) a block may write past what it keeps */
+
+typedef uint64_t nbm_t; /* a mask over a block's bytes: bit k = byte k */
+
+/* The masks of one block of NB_LEN input bytes. Bytes past the first one that is not simple
+ * may be left out of every mask. */
+typedef struct nblk {
+    nbm_t simple; /* plain ASCII (0x20..0x7E, \n) and small Cyrillic pairs (a pair's first
+                   * byte counts if its second is the byte after the block) */
+    nbm_t lead;   /* first bytes of small Cyrillic pairs */
+    nbm_t let;    /* ASCII letters */
+    nbm_t up;     /* A-Z */
+    nbm_t dig;    /* 0-9 */
+    nbm_t sym;    /* '@' '$' */
+    nbm_t e1, e2; /* (SSE2) the output byte equals the one 1 (e1) or 2 (e2) before it */
+    nbm_t trip;   /* the output byte here is (ASCII) or starts (Cyrillic) a letter equal to
+                   * the two before it (norm_fast makes it from e1 and e2 after SSE2) */
+} nblk_t;
+
+/* Portable C for one block: reads x[0..NB_LEN] (the byte after the block tells a cut pair) and
+ * the 16 output bytes before t (before[0..16)); writes the output and maps of the simple bytes
+ * from x[0] on (t, mp, me from index 0, at most NB_LEN entries) and their masks (trip, not e1
+ * and e2), stopping at the first byte that is not simple or at a pair cut by the block's end.
+ * The reference for the SSE2 version: both give the same output and masks over the bytes the
+ * caller keeps. */
+static void nb_portable(const unsigned char *x, const unsigned char *before, unsigned char *t,
+                        uint32_t *mp, uint32_t *me, uint32_t i, nblk_t *b)
+{
+    nbm_t lead = 0, let = 0, up = 0, dig = 0, sym = 0, trip = 0;
+    /* the last four output bytes, the latest lowest */
+    uint32_t last = (uint32_t)before[12] << 24 | (uint32_t)before[13] << 16 |
+                    (uint32_t)before[14] << 8 | before[15];
+    unsigned k = 0;
+    while (k < NB_LEN) {
+        unsigned c = x[k];
+        nbm_t bit = (nbm_t)1 << k;
+        if (c < 0x80) {
+            unsigned cl = g_lo[c] >> 24; /* the class of c folded */
+            if (c - 0x20u > 0x5Eu && c != '\n')
+                break;
+            if (cl & NC_LAT) {
+                let |= bit;
+                if (c <= 'Z') {
+                    up |= bit;
+                    c |= 0x20u;
+                }
+            } else if (cl & (NC_DIG | NC_SYM)) {
+                dig |= cl & NC_DIG ? bit : 0;
+                sym |= cl & NC_SYM ? bit : 0;
+            }
+            if ((last & 0xFFFFu) == c * 0x0101u)
+                trip |= bit;
+            last = last << 8 | c;
+            t[k] = (unsigned char)c;
+            mp[k] = i + k;
+            me[k] = i + k + 1;
+            k++;
+        } else {
+            unsigned nx = x[k + 1];
+            if (k + 1 == NB_LEN)
+                break;
+            if (c == 0xD0) {
+                if ((nx & 0xF0u) != 0xB0)
+                    break;
+            } else if (c == 0xD1) {
+                if ((nx & 0xE0u) != 0x80 || nx == 0x90 || nx == 0x9D)
+                    break;
+                if (nx == 0x91) { /* ё -> е */
+                    c = 0xD0;
+                    nx = 0xB5;
+                }
+            } else {
+                break;
+            }
+            lead |= bit;
+            uint32_t pair = c << 8 | nx;
+            if (last == pair * 0x00010001u)
+                trip |= bit;
+            last = last << 16 | pair;
+            t[k] = (unsigned char)c;
+            t[k + 1] = (unsigned char)nx;
+            mp[k] = mp[k + 1] = i + k;
+            me[k] = me[k + 1] = i + k + 2;
+            k += 2;
+        }
+    }
+    b->simple = k < 64 ? ((nbm_t)1 << k) - 1 : ~(nbm_t)0;
+    b->lead = lead;
+    b->let = let;
+    b->up = up;
+    b->dig = dig;
+    b->sym = sym;
+    b->trip = trip;
+}
+
+#ifdef __SSE2__
+/* 0xFF in the bytes of v in [lo, lo + n] (unsigned), else 0. */
+static inline __attribute__((always_inline)) __m128i nb_in(__m128i v, int lo, int n)
+{
+    return _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8((char)lo)),
+                                        _mm_set1_epi8((char)n)),
+                          _mm_setzero_si128());
+}
+
+/* Sixteen map entries: i plus the byte offsets d (map) and e (map_end). */
+static inline __attribute__((always_inline)) void nb_maps16(uint32_t *mp, uint32_t *me,
+                                                            __m128i d, __m128i e, uint32_t i)
+{
+    const __m128i z = _mm_setzero_si128(), base = _mm_set1_epi32((int)i);
+    __m128i dl = _mm_unpacklo_epi8(d, z), dh = _mm_unpackhi_epi8(d, z);
+    __m128i el = _mm_unpacklo_epi8(e, z), eh = _mm_unpackhi_epi8(e, z);
+    _mm_storeu_si128((__m128i *)mp, _mm_add_epi32(base, _mm_unpacklo_epi16(dl, z)));
+    _mm_storeu_si128((__m128i *)(mp + 4), _mm_add_epi32(base, _mm_unpackhi_epi16(dl, z)));
+    _mm_storeu_si128((__m128i *)(mp + 8), _mm_add_epi32(base, _mm_unpacklo_epi16(dh, z)));
+    _mm_storeu_si128((__m128i *)(mp + 12), _mm_add_epi32(base, _mm_unpackhi_epi16(dh, z)));
+    _mm_storeu_si128((__m128i *)me, _mm_add_epi32(base, _mm_unpacklo_epi16(el, z)));
+    _mm_storeu_si128((__m128i *)(me + 4), _mm_add_epi32(base, _mm_unpackhi_epi16(el, z)));
+    _mm_storeu_si128((__m128i *)(me + 8), _mm_add_epi32(base, _mm_unpacklo_epi16(eh, z)));
+    _mm_storeu_si128((__m128i *)(me + 12), _mm_add_epi32(base, _mm_unpackhi_epi16(eh, z)));
+}
+
+/* nb_portable with SSE2, 16 bytes at a time; stops after the 16 that hold a byte that is not
+ * simple (the masks are 0 past them). */
+static inline __attribute__((always_inline)) void nb_sse2(const unsigned char *x,
+                                                          const unsigned char *before,
+                                                          unsigned char *t, uint32_t *mp,
+                                                          uint32_t *me, uint32_t i, nblk_t *b,
+                                                          int need_sym)
+{
+    const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m128i prevf = _mm_loadu_si128((const __m128i *)before), prevl = _mm_setzero_si128();
+    __m128i prevyo = _mm_setzero_si128();
+    nbm_t simple = 0, lead = 0, let = 0, up = 0, dig = 0, sym = 0, e1 = 0, e2 = 0;
+#pragma GCC unroll 4
+    for (unsigned j = 0; j < NB_LEN / 16; j++) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(x + 16 * j));
+        const __m128i nx = _mm_loadu_si128((const __m128i *)(x + 16 * j + 1));
+        const __m128i d1 = _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xD1));
+        /* D0 B0..BF; D1 80..9F but 90 and 9D; ё (D1 91) */
+        __m128i l0 = _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xD0)),
+                                   _mm_cmpeq_epi8(_mm_and_si128(nx, _mm_set1_epi8((char)0xF0)),
+                                                  _mm_set1_epi8((char)0xB0)));
+        __m128i l1 = _mm_andnot_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(nx, _mm_set1_epi8((char)0x90)),
+                         _mm_cmpeq_epi8(nx, _mm_set1_epi8((char)0x9D))),
+            _mm_and_si128(d1, _mm_cmpeq_epi8(_mm_and_si128(nx, _mm_set1_epi8((char)0xE0)),
+                                             _mm_set1_epi8((char)0x80))));
+        __m128i yo = _mm_and_si128(d1, _mm_cmpeq_epi8(nx, _mm_set1_epi8((char)0x91)));
+        __m128i l = _mm_or_si128(l0, l1);
+        __m128i cv = _mm_or_si128(_mm_slli_si128(l, 1), _mm_srli_si128(prevl, 15));
+        __m128i yoc = _mm_or_si128(_mm_slli_si128(yo, 1), _mm_srli_si128(prevyo, 15));
+        __m128i asc = _mm_or_si128(nb_in(v, 0x20, 0x5E), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+        __m128i le = nb_in(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 25);
+        __m128i u = _mm_andnot_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('Z')), le);
+        /* A-Z -> a-z; ё (D1 91) -> е (D0 B5) */
+        __m128i f = _mm_xor_si128(
+            _mm_or_si128(v, _mm_and_si128(u, _mm_set1_epi8(0x20))),
+            _mm_or_si128(_mm_and_si128(yo, _mm_set1_epi8(0x01)),
+                         _mm_and_si128(yoc, _mm_set1_epi8(0x24))));
+        _mm_storeu_si128((__m128i *)(t + 16 * j), f);
+        /* map = i + k, one less on a pair's second byte; map_end = i + k + 1, one more on a
+         * pair's first byte (as offsets from i + 16 j - 1, never negative) */
+        const __m128i iota1 = _mm_sub_epi8(iota, _mm_set1_epi8(-1));
+        nb_maps16(mp + 16 * j, me + 16 * j, _mm_add_epi8(iota1, cv),
+                  _mm_sub_epi8(_mm_sub_epi8(iota1, _mm_set1_epi8(-1)), l), i + 16 * j - 1);
+        /* the output against itself shifted by 1 and 2 bytes, the bytes before shifted in */
+        __m128i s1 = _mm_or_si128(_mm_slli_si128(f, 1), _mm_srli_si128(prevf, 15));
+        __m128i s2 = _mm_or_si128(_mm_slli_si128(f, 2), _mm_srli_si128(prevf, 14));
+        unsigned sm = (unsigned)_mm_movemask_epi8(_mm_or_si128(asc, _mm_or_si128(l, cv)));
+        const unsigned sh = 16 * j;
+        simple |= (nbm_t)sm << sh;
+        lead |= (nbm_t)(unsigned)_mm_movemask_epi8(l) << sh;
+        let |= (nbm_t)(unsigned)_mm_movemask_epi8(le) << sh;
+        up |= (nbm_t)(unsigned)_mm_movemask_epi8(u) << sh;
+        dig |= (nbm_t)(unsigned)_mm_movemask_epi8(nb_in(v, '0', 9)) << sh;
+        if (need_sym)
+            sym |= (nbm_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(
+                       _mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
+                       _mm_cmpeq_epi8(v, _mm_set1_epi8('$'))))
+                   << sh;
+        e1 |= (nbm_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, s1)) << sh;
+        e2 |= (nbm_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, s2)) << sh;
+        prevf = f;
+        prevl = l;
+        prevyo = yo;
+        if (sm != 0xFFFFu)
+            break;
+    }
+    b->simple = simple;
+    b->lead = lead;
+    b->let = let;
+    b->up = up;
+    b->dig = dig;
+    b->sym = sym;
+    b->e1 = e1;
+    b->e2 = e2;
+}
+#endif
+
+/* Which inner loop norm_run uses (bp_normalize_path). */
+enum { NP_GENERAL = BP_NORM_PATH_GENERAL, NP_PORTABLE = BP_NORM_PATH_PORTABLE,
+       NP_SIMD = BP_NORM_PATH_SIMD };
+
+/* 1 if a word with state wst needs the word steps at its end (full: W_FULL if repeats or
+ * look-alikes are on; mixed: NC_LCG if look-alikes are on; digits: NC_DIG | NC_SYM if digits
+ * as letters are on). */
+static inline int norm_word_steps(unsigned wst, unsigned full, unsigned mixed, unsigned digits)
+{
+    unsigned lcg = wst & NC_LCG;
+    return (wst & full) || (lcg & (lcg - 1) & mixed) || (lcg && (wst & digits));
+}
+
+/* Bits set in m (x86-64's baseline has no popcnt instruction). */
+static inline unsigned nb_count(nbm_t m)
+{
+    m -= m >> 1 & 0x5555555555555555ull;
+    m = (m & 0x3333333333333333ull) + (m >> 2 & 0x3333333333333333ull);
+    m = (m + (m >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (unsigned)((m * 0x0101010101010101ull) >> 56);
+}
+
+/* The bits below bit k (k < 64: a block keeps at most 63 bytes). */
+static inline nbm_t nb_below(unsigned k)
+{
+    return ((nbm_t)1 << k) - 1;
+}
+
+/* The highest bit of m (m != 0). */
+static inline unsigned nb_top(nbm_t m)
+{
+    return 63u - (unsigned)__builtin_clzll(m);
+}
+
+/* Of the runs of 1 bits in w, the ones holding a bit of x (x within w): the bit just after
+ * each such run (adding x's bits carries through the run to its end). */
+static inline nbm_t nb_runs_with(nbm_t w, nbm_t x)
+{
+    return (w + x) & ~w;
+}
+
+/* The class bits (and W_FULL) of the characters of a block in the bytes r. */
+static inline unsigned nb_classes(const nblk_t *b, nbm_t lead, nbm_t sym, nbm_t r, unsigned digits)
+{
+    unsigned c = (b->let & r ? NC_LAT : 0u) | (lead & r ? NC_CYR : 0u) |
+                 (b->trip & r ? W_FULL : 0u);
+    if (digits)
+        c |= (b->dig & r ? NC_DIG : 0u) | (sym & r ? NC_SYM : 0u);
+    return c;
+}
+
+/* 0, 1, or 2 for two or more bits in m: all a word's length is needed for (is it 1?). */
+static inline size_t nb_upto2(nbm_t m)
+{
+    return m ? (m & (m - 1) ? 2 : 1) : 0;
+}
+
+/* One fast block at s->i (s->i < lim <= len): takes the simple bytes from there up to NB_LEN,
+ * or up to a word end that needs norm_word_done (left to the general step), writing them at
+ * s->p. Returns the bytes taken (0: none). The word going on from before the block is ended
+ * (or not) first; then every word starting in the block is looked at at once. */
+static inline __attribute__((always_inline)) unsigned norm_fast(nrun_t *s, const unsigned char *u,
+                                                                size_t len, size_t lim,
+                                                                unsigned char *t, uint32_t *mp,
+                                                                uint32_t *me, join_st_t *js,
+                                                                unsigned tok, unsigned full,
+                                                                unsigned mixed, unsigned digits,
+                                                                int how)
+{
+    static const unsigned char zeros[16];
+    unsigned char pad[NB_LEN + 16], bef[16];
+    const unsigned char *x = u + s->i, *before = t + s->p - 16;
+    if (len - s->i <= NB_LEN) { /* the last bytes: zeros after them are not simple */
+        memset(pad, 0, sizeof pad);
+        memcpy(pad, x, len - s->i);
+        x = pad;
+    }
+    if (s->p < 16) { /* zeros before the text are not word bytes */
+        before = zeros;
+        if (s->p) {
+            memset(bef, 0, sizeof bef);
+            memcpy(bef + 16 - s->p, t, s->p);
+            before = bef;
+        }
+    }
+    nblk_t b;
+#ifdef __SSE2__
+    if (how == NP_SIMD)
+        nb_sse2(x, before, t + s->p, mp + s->p, me + s->p, (uint32_t)s->i, &b,
+                (tok & NC_SYM) != 0);
+    else
+#endif
+        nb_portable(x, before, t + s->p, mp + s->p, me + s->p, (uint32_t)s->i, &b);
+    /* the simple bytes, but not a pair whose second byte is past them (or past lim) */
+    unsigned room = lim - s->i < NB_LEN - 1 ? (unsigned)(lim - s->i) : NB_LEN - 1;
+    nbm_t other = ~b.simple & nb_below(room);
+    unsigned nb = other ? (unsigned)__builtin_ctzll(other) : room;
+    if (nb && (b.lead >> (nb - 1) & 1u))
+        nb--;
+    nbm_t all = nb_below(nb), lead = b.lead & all, cont = lead << 1;
+#ifdef __SSE2__
+    if (how == NP_SIMD) {
+        /* a letter equal to the two before it: e1 and e2 of the bytes before the block first */
+        nbm_t e1 = b.e1 << 1 | (before[15] == before[14]);
+        nbm_t e2 = b.e2 << 2 | (nbm_t)(before[15] == before[13]) << 1 | (before[14] == before[12]);
+        nbm_t c2 = b.e2 & e2;
+        b.trip = (b.e1 & e1) | (c2 & c2 >> 1 & lead);
+    }
+#endif
+    unsigned end = nb, k0 = 0;
+    nbm_t sym = tok & NC_SYM ? b.sym : 0u, ended = 0;
+    nbm_t word = (b.let | b.dig | lead | cont | sym) & all;
+    if (s->wst & W_IN) { /* the word going on from before the block */
+        nbm_t nw = ~word & all;
+        unsigned e = nw ? (unsigned)__builtin_ctzll(nw) : nb;
+        nbm_t r = nb_below(e);
+        s->wst |= nb_classes(&b, lead, sym, r, digits);
+        s->wn += nb_upto2(word & ~cont & r);
+        if (e < nb) {
+            if (s->wn == 1 || norm_word_steps(s->wst, full, mixed, digits)) {
+                end = e; /* the general step ends this word */
+                goto commit;
+            }
+            s->wst = 0;
+            ended = 1;
+        }
+        k0 = e;
+    }
+    if (k0 < nb) {
+        /* the words starting in [k0, nb): where each starts, the bit after each that ends
+         * before nb, and of those the ones that need norm_word_done (a single character, the
+         * word steps) */
+        nbm_t w = word & ~nb_below(k0);
+        nbm_t ws = w & ~(w << 1), we = ~w & (w << 1) & all;
+        nbm_t ev = ~nb_runs_with(w, w & ~cont & ~ws); /* fewer than two characters */
+        if (mixed || digits) {
+            nbm_t lat = nb_runs_with(w, b.let & w), cyr = nb_runs_with(w, lead & w);
+            if (mixed)
+                ev |= lat & cyr;
+            if (digits)
+                ev |= (lat | cyr) & nb_runs_with(w, (b.dig | sym) & w);
+        }
+        if (full)
+            ev |= nb_runs_with(w, b.trip & w);
+        ev &= we;
+        if (ev)
+            end = (unsigned)__builtin_ctzll(ev);
+        nbm_t upto = nb_below(end);
+        ended |= we & upto;
+        w &= upto;
+        if (w >> (end - 1) & 1u) { /* a word is open at end: from its start ws0 */
+            unsigned ws0 = nb_top(ws & upto);
+            nbm_t r = upto & ~nb_below(ws0), prior = w & nb_below(ws0);
+            size_t gap;
+            unsigned gapcls;
+            if (prior) {
+                gap = ws0 - nb_top(prior) - 1;
+                gapcls = g_cls[x[ws0 - 1]];
+            } else {
+                gap = js->gap + (ws0 - k0);
+                gapcls = ws0 > k0 ? g_cls[x[ws0 - 1]] : js->gapcls;
+            }
+            js->wsep = gap == 1 && (gapcls & NC_SEP);
+            js->gap = 0;
+            s->wst = W_IN | nb_classes(&b, lead, sym, r, digits);
+            s->wn = nb_upto2(w & ~cont & r);
+            s->wb = s->p + ws0;
+        } else { /* non-word bytes at the end (end == nb) */
+            if (w)
+                js->gap = end - nb_top(w) - 1;
+            else
+                js->gap += end - k0;
+            js->gapcls = g_cls[x[end - 1]];
+        }
+    }
+    if (ended) {
+        js->run = 0;
+        js->prev_single = 0;
+    }
+commit:
+    if (!end)
+        return 0;
+    nbm_t m = nb_below(end);
+    if (b.up & m)
+        s->upper += nb_count(b.up & m);
+    s->lower += nb_count(((b.let & ~b.up) | lead) & m);
+    s->lastb = s->p + end - 1 - (size_t)(cont >> (end - 1) & 1u);
+    s->c12_stale = 1;
+    s->i += end;
+    s->p += end;
+    return end;
+}
+
 /* Normalizes u[0..len) into n->text and its maps. One pass over the code points: character
  * step, encoding, and at each word's end the word steps if the word needs them (it mixes
  * scripts, has digits, repeats a letter, ...); then the join pass if 4+ spaced-out single
- * letters were seen. Returns 0 or -1 (out of memory). */
-static int norm_run(bp_norm_t *n, const unsigned char *u, size_t len, const bp_norm_opts_t *o)
+ * letters were seen. how: NP_GENERAL (every character through the general step), NP_PORTABLE or
+ * NP_SIMD (fast blocks where they apply). Returns 0 or -1 (out of memory). */
+static inline __attribute__((always_inline)) int norm_run_with(bp_norm_t *n, const unsigned char *u,
+                                                               size_t len, const bp_norm_opts_t *o,
+                                                               int how)
 {
     const unsigned tok = NC_WORD | (o->digits_as_letters ? NC_SYM : 0u);
     const unsigned full = o->collapse_repeats || o->fold_lookalikes ? W_FULL : 0u;
@@ -1056,132 +1495,89 @@ static int norm_run(bp_norm_t *n, const unsigned char *u, size_t len, const bp_n
     const unsigned mixed = o->fold_lookalikes ? NC_LCG : 0u;
     unsigned char *t = (unsigned char *)n->text;
     uint32_t *mp = n->map, *me = n->map_end;
-    size_t p = 0, i = 0;
-    size_t wb = 0, wn = 0;   /* the current word starts at byte wb and has wn code points */
-    size_t lastb = 0;        /* where the last character written starts */
-    unsigned wst = 0;        /* the current word's class bits | W_IN | W_FULL */
-    uint32_t c1 = 0, c2 = 0; /* its last two code points */
+    nrun_t s = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     join_st_t js = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-    size_t upper = 0, lower = 0; /* for n->upper, n->lower */
 
-    while (i < len) {
+    while (s.i < len) {
         /* the output never exceeds 3 bytes per input byte consumed since a word's redo */
-        size_t lim = len - i > NORM_CHUNK ? i + NORM_CHUNK : len;
-        if (norm_grow_out(n, p + 3 * (lim - i) + 16) < 0)
+        size_t lim = len - s.i > NORM_CHUNK ? s.i + NORM_CHUNK : len;
+        if (norm_grow_out(n, s.p + 3 * (lim - s.i) + NB_SLACK) < 0)
             return -1;
         t = (unsigned char *)n->text;
         mp = n->map;
         me = n->map_end;
-        while (i < lim) {
-            uint32_t st = (uint32_t)i, cp, m, e;
-            unsigned c, b = u[i];
-            /* fast paths: a run of small letters a-z, or а-я, that map to themselves */
-            if (b - 'a' < 26u || ((b == 0xD0 || b == 0xD1) && i + 1 < len &&
-                                  ((u[i + 1] ^ (b == 0xD0 ? 0x30u : 0u)) - 0x80u) < 16u)) {
-                if (!(wst & W_IN)) {
-                    wst = W_IN;
-                    wb = p;
-                    wn = 0;
-                    js.wsep = js.gap == 1 && (js.gapcls & NC_SEP);
-                    js.gap = 0;
-                    c1 = c2 = 0xFFFFFFFFu;
-                }
-                size_t j = i;
-                if (b < 0x80) {
-                    while (j < lim && (unsigned)(u[j] - 'a') < 26u) {
-                        uint32_t x = u[j];
-                        if (x == c1 && x == c2)
-                            wst |= W_FULL;
-                        c2 = c1;
-                        c1 = x;
-                        mp[p] = (uint32_t)j;
-                        me[p] = (uint32_t)j + 1;
-                        t[p++] = (unsigned char)x;
-                        j++;
-                    }
-                    wst |= NC_LAT;
-                    lastb = p - 1;
-                } else {
-                    size_t jmax = lim < len - 1 ? lim : len - 1;
-                    while (j < jmax) {
-                        uint32_t v = (uint32_t)u[j] << 8 | u[j + 1];
-                        if (v - 0xD0B0u >= 16u && v - 0xD180u >= 16u)
-                            break;
-                        uint32_t x = (v >> 2 & 0x7C0u) | (v & 0x3Fu);
-                        if (x == c1 && x == c2)
-                            wst |= W_FULL;
-                        c2 = c1;
-                        c1 = x;
-                        mp[p] = mp[p + 1] = (uint32_t)j;
-                        me[p] = me[p + 1] = (uint32_t)j + 2;
-                        memcpy(t + p, u + j, 2);
-                        p += 2;
-                        j += 2;
-                    }
-                    wst |= NC_CYR;
-                    lastb = p - 2;
-                }
-                wn += b < 0x80 ? j - i : (j - i) / 2;
-                lower += b < 0x80 ? j - i : (j - i) / 2;
-                i = j;
+        while (s.i < lim) {
+            unsigned c, b = u[s.i];
+            if (how != NP_GENERAL &&
+                (b - 0x20u <= 0x5Eu ||
+                 (b - 0xD0u < 2u && s.i + 1 < len &&
+                  ((u[s.i + 1] ^ (b == 0xD0 ? 0x30u : 0u)) & (b == 0xD0 ? 0xF0u : 0xE0u)) ==
+                      0x80u)) &&
+                norm_fast(&s, u, len, lim, t, mp, me, &js, tok, full, mixed, digits, how))
                 continue;
-            }
+            uint32_t st = (uint32_t)s.i, cp, m, e;
             if (b < 0x80) {
                 cp = b;
                 e = g_lo[b];
-                i++;
-            } else if (b - 0xC2u <= 0xDFu - 0xC2u && i + 1 < len && (u[i + 1] & 0xC0) == 0x80) {
-                cp = (b & 0x1Fu) << 6 | (u[i + 1] & 0x3Fu);
+                s.i++;
+            } else if (b - 0xC2u <= 0xDFu - 0xC2u && s.i + 1 < len &&
+                       (u[s.i + 1] & 0xC0) == 0x80) {
+                cp = (b & 0x1Fu) << 6 | (u[s.i + 1] & 0x3Fu);
                 e = g_lo[cp];
-                i += 2;
+                s.i += 2;
             } else {
-                cp = bp_utf8_decode((const char *)u, len, &i);
+                cp = bp_utf8_decode((const char *)u, len, &s.i);
                 e = cp < LO_TAB ? g_lo[cp] : norm_entry_hi(cp);
             }
             if (cp - 'A' < 26u || cp - 0x400u < 0x30u || cp == 0x490)
-                upper++;
-            else if (cp - 0x450u < 0x10u || cp == 0x491) /* a-z, U+0430-U+044F: above */
-                lower++;
+                s.upper++;
+            else if (cp - 'a' < 26u || cp - 0x430u < 0x30u || cp == 0x491)
+                s.lower++;
             m = e & 0x1FFFFFu;
             c = e >> 24;
             if (M_SPECIAL(m)) {
-                if (m == M_MARK && p > 0 && me[p - 1] == st) {
-                    size_t q = lastb;
+                if (m == M_MARK && s.p > 0 && me[s.p - 1] == st) {
+                    size_t q = s.lastb;
                     uint32_t cc = norm_compose(norm_dec(t, &q), cp);
                     if (cc) {
-                        p = lastb + norm_put(t, mp, me, lastb, cc, mp[lastb], 0);
-                        c1 = cc;
-                        wst |= W_FULL;
+                        s.p = s.lastb + norm_put(t, mp, me, s.lastb, cc, mp[s.lastb], 0);
+                        s.c1 = cc; /* (if stale, read back later: the text ends with cc) */
+                        s.wst |= W_FULL;
                     }
-                    for (q = lastb; q < p; q++)
-                        me[q] = (uint32_t)i;
+                    for (q = s.lastb; q < s.p; q++)
+                        me[q] = (uint32_t)s.i;
                 }
                 continue;
             }
             if (c & tok) {
-                if (!(wst & W_IN)) {
-                    wst = W_IN;
-                    wb = p;
-                    wn = 0;
+                if (!(s.wst & W_IN)) {
+                    s.wst = W_IN;
+                    s.wb = s.p;
+                    s.wn = 0;
                     js.wsep = js.gap == 1 && (js.gapcls & NC_SEP);
                     js.gap = 0;
-                    c1 = c2 = 0xFFFFFFFFu;
-                } else if (m == c1 && m == c2) {
-                    wst |= W_FULL;
+                    s.c1 = s.c2 = 0xFFFFFFFFu;
+                    s.c12_stale = 0;
+                } else {
+                    if (s.c12_stale) {
+                        norm_last2(t, s.wb, s.p, &s.c1, &s.c2);
+                        s.c12_stale = 0;
+                    }
+                    if (m == s.c1 && m == s.c2)
+                        s.wst |= W_FULL;
                 }
-                c2 = c1;
-                c1 = m;
-                wst |= c;
-                wn++;
+                s.c2 = s.c1;
+                s.c1 = m;
+                s.wst |= c;
+                s.wn++;
             } else {
-                if (wst & W_IN) { /* the word [wb, p) ends here */
-                    unsigned lcg = wst & NC_LCG;
-                    int steps = (wst & full) || (lcg & (lcg - 1) & mixed) || (lcg && (wst & digits));
-                    if (steps || wn == 1) {
-                        p = norm_word_done(n, wb, p, wn, steps, o, &js);
+                if (s.wst & W_IN) { /* the word [wb, p) ends here */
+                    int steps = norm_word_steps(s.wst, full, mixed, digits);
+                    if (steps || s.wn == 1) {
+                        s.p = norm_word_done(n, s.wb, s.p, s.wn, steps, o, &js);
                         /* the character just read may end past lim */
-                        if (p == SIZE_MAX ||
-                            norm_grow_out(n, p + 3 * (lim > i ? lim - i : 0) + 16) < 0)
+                        if (s.p == SIZE_MAX ||
+                            norm_grow_out(n, s.p + 3 * (lim > s.i ? lim - s.i : 0) + NB_SLACK) < 0)
                             return -1;
                         t = (unsigned char *)n->text;
                         mp = n->map;
@@ -1190,38 +1586,59 @@ static int norm_run(bp_norm_t *n, const unsigned char *u, size_t len, const bp_n
                         js.run = 0;
                         js.prev_single = 0;
                     }
-                    wst = 0;
+                    s.wst = 0;
                 }
                 js.gap++;
                 js.gapcls = c;
             }
-            lastb = p;
-            p += norm_put(t, mp, me, p, m, st, (uint32_t)i);
+            s.lastb = s.p;
+            s.p += norm_put(t, mp, me, s.p, m, st, (uint32_t)s.i);
         }
     }
-    if (wst & W_IN) {
-        unsigned lcg = wst & NC_LCG;
-        int steps = (wst & full) || (lcg & (lcg - 1) & mixed) || (lcg && (wst & digits));
-        p = norm_word_done(n, wb, p, wn, steps, o, &js);
-        if (p == SIZE_MAX)
+    if (s.wst & W_IN) {
+        int steps = norm_word_steps(s.wst, full, mixed, digits);
+        s.p = norm_word_done(n, s.wb, s.p, s.wn, steps, o, &js);
+        if (s.p == SIZE_MAX)
             return -1;
     }
     if (js.need) {
-        p = norm_join_region(n, js.from, js.to, p, o);
-        if (p == SIZE_MAX)
+        s.p = norm_join_region(n, js.from, js.to, s.p, o);
+        if (s.p == SIZE_MAX)
             return -1;
     }
-    if (norm_grow_out(n, p + 1) < 0)
+    if (norm_grow_out(n, s.p + 1) < 0)
         return -1;
-    n->text[p] = '\0';
-    n->map[p] = n->map_end[p] = (uint32_t)len;
-    n->len = p;
-    n->upper = upper;
-    n->lower = lower;
+    n->text[s.p] = '\0';
+    n->map[s.p] = n->map_end[s.p] = (uint32_t)len;
+    n->len = s.p;
+    n->upper = s.upper;
+    n->lower = s.lower;
     return 0;
 }
 
-int bp_normalize(bp_norm_t *n, const char *s, size_t len, const bp_norm_opts_t *opts)
+static int norm_run_general(bp_norm_t *n, const unsigned char *u, size_t len,
+                            const bp_norm_opts_t *o)
+{
+    return norm_run_with(n, u, len, o, NP_GENERAL);
+}
+
+static int norm_run_portable(bp_norm_t *n, const unsigned char *u, size_t len,
+                             const bp_norm_opts_t *o)
+{
+    return norm_run_with(n, u, len, o, NP_PORTABLE);
+}
+
+#ifdef __SSE2__
+static int norm_run_simd(bp_norm_t *n, const unsigned char *u, size_t len, const bp_norm_opts_t *o)
+{
+    return norm_run_with(n, u, len, o, NP_SIMD);
+}
+#else
+#define norm_run_simd norm_run_portable
+#endif
+
+int bp_normalize_path(bp_norm_t *n, const char *s, size_t len, const bp_norm_opts_t *opts,
+                      int path)
 {
     bp_norm_opts_t defo;
     if (!opts) {
@@ -1231,9 +1648,16 @@ int bp_normalize(bp_norm_t *n, const char *s, size_t len, const bp_norm_opts_t *
     if (len > BP_NORM_MAX_LEN || (!s && len))
         return norm_fail(n);
     norm_tables();
-    if (norm_run(n, (const unsigned char *)s, len, opts) < 0)
-        return norm_fail(n);
-    return 0;
+    const unsigned char *u = (const unsigned char *)s;
+    int r = path == BP_NORM_PATH_GENERAL    ? norm_run_general(n, u, len, opts)
+            : path == BP_NORM_PATH_PORTABLE ? norm_run_portable(n, u, len, opts)
+                                            : norm_run_simd(n, u, len, opts);
+    return r < 0 ? norm_fail(n) : 0;
+}
+
+int bp_normalize(bp_norm_t *n, const char *s, size_t len, const bp_norm_opts_t *opts)
+{
+    return bp_normalize_path(n, s, len, opts, BP_NORM_PATH_SIMD);
 }
 
 void bp_norm_span(const bp_norm_t *n, size_t a, size_t b, size_t *oa, size_t *ob)

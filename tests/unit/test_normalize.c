@@ -1,5 +1,6 @@
 /* test_normalize.c — unit tests of the text normalizer: every step, the offset map back to the
- * original bytes, invalid UTF-8, big inputs and idempotence. */
+ * original bytes, invalid UTF-8, big inputs, idempotence, and the fast blocks (portable and
+ * SSE2) against the general per-character step. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -626,6 +627,160 @@ TEST(random_texts)
     bp_norm_free(&n2);
 }
 
+/* The three inner loops of bp_normalize_path (the general step alone, the portable fast
+ * blocks, the SSE2 ones) on s[0..len) with o: 1 if all give the same text, maps and counts;
+ * else prints the first difference (what names the case). */
+static int paths_agree(const char *s, size_t len, const bp_norm_opts_t *o, const char *what)
+{
+    static bp_norm_t n[3];
+    for (int p = 0; p < 3; p++)
+        if (bp_normalize_path(&n[p], s, len, o, p) != 0)
+            return 0;
+    for (int p = 1; p < 3; p++) {
+        const char *diff = NULL;
+        if (n[p].len != n[0].len || memcmp(n[p].text, n[0].text, n[0].len + 1) != 0)
+            diff = "text";
+        else if (memcmp(n[p].map, n[0].map, (n[0].len + 1) * sizeof *n[0].map) != 0)
+            diff = "map";
+        else if (memcmp(n[p].map_end, n[0].map_end, (n[0].len + 1) * sizeof *n[0].map_end))
+            diff = "map_end";
+        else if (n[p].upper != n[0].upper || n[p].lower != n[0].lower)
+            diff = "letter counts";
+        if (diff) {
+            fprintf(stderr, "    %s: path %d differs in %s on \"%.*s\" -> \"%s\" (general \"%s\")\n",
+                    what, p, diff, (int)len, s, n[p].text, n[0].text);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The fast blocks against the general step on random texts: pieces of every kind (plain and
+ * capital ASCII, а-я, ё, і, capitals, Greek, fullwidth, marks, zero-width, repeats, spaced
+ * letters, digits, '@', invalid bytes, emoji, newlines), long enough to span several 64-byte
+ * blocks, shifted by 0..15 bytes so pairs and words straddle the 16- and 64-byte steps. */
+TEST(fast_blocks_match_general)
+{
+    static const char *pieces[] = {
+        "привет ", "мир", "ооо", "ууу ", "ё", "Ё", "і", "ї", "є", "ў", "ґ", "ѐ", "ѝ", "Привет",
+        "ПРИВАТ", "hello ", "Hello", "sooo", "aaa", "ZZZ", "a", "b", "x", "о", "р", "е", "с",
+        " ", " ", "  ", ".", "-", "_", "*", "!!!", ",", "\n", "\t", "\r\n", "1", "0", "4", "2024",
+        "@", "$", "#fail", "https://t.co/x", "п р и в а т ", "P.R.I.V.A.T", "а а а а б ",
+        "прив4т", "пр1ват", "0бман", "Gοοgle", "λoγος", "ｐｒｉｖａｔ", "\xE2\x80\x8B",
+        "\xC2\xAD", "\xCC\x81", "\xCC\x86", "и\xCC\x86", "\xFF", "\xD0", "\xD1", "\x80",
+        "\xE2\x80", "\xF0\x9F\x98\xA1", "«", "»", "—", "№", "\xC2\xA0", "中", "ß", "\x01", "\x7F",
+        "ааааааааааааааааа", "xyxyxyx", "хахаха", "нн", "сс", "ll", "~",
+    };
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    bp_norm_opts_t os[5];
+    bp_norm_opts_default(&os[0]);
+    os[1] = opts_all();
+    os[2] = opts_none();
+    os[3] = opts_all();
+    os[3].fold_lookalikes = 0;
+    os[4] = os[0];
+    os[4].join_spaced = 0;
+    uint32_t seed = 777;
+    char buf[1200];
+    int bad = 0;
+    for (int iter = 0; iter < 30000 && !bad; iter++) {
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        size_t shift = (seed >> 16) % 16, count = (seed >> 8) % 90;
+        memset(buf, 'q', shift);
+        len = shift;
+        for (size_t j = 0; j < count; j++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % np];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof buf)
+                break;
+            memcpy(buf + len, p, pl);
+            len += pl;
+        }
+        bad = !paths_agree(buf, len, &os[iter % 5], "random");
+    }
+    CHECK_INT(bad, 0);
+}
+
+/* Fixed texts moved across the block steps: a word whose repeat, a pair, ё, a single letter or
+ * a spaced-out word sits on a 16- or 64-byte step; texts that end anywhere in a block. */
+TEST(fast_block_edges)
+{
+    static const char *words[] = {
+        "пооочень", "sooo", "ненавижууу!!!", "ё", "ёёё", "П р и в а т", "p r i v a t",
+        "я в шоке", "Пpивaт", "ocoбo", "x у z a", "прив4т", "hello", "і", "а", "ааа",
+        "\xD0\xB0\xCC\x81", "и\xCC\x86", "\xD1\x8F\xE2\x80\x8B\xD1\x8F\xE2\x80\x8B\xD1\x8F",
+    };
+    bp_norm_opts_t os[2];
+    bp_norm_opts_default(&os[0]);
+    os[1] = opts_all();
+    char buf[300];
+    int bad = 0;
+    for (size_t w = 0; w < sizeof words / sizeof words[0] && !bad; w++) {
+        for (size_t pre = 0; pre < 140 && !bad; pre++) {
+            /* pre bytes of ASCII words or of Cyrillic letters (odd pre: one ASCII byte first) */
+            size_t len = 0;
+            if (pre % 4 < 2) {
+                for (; len < pre; len++)
+                    buf[len] = len % 7 == 6 ? ' ' : (char)('a' + len % 5);
+            } else {
+                if (pre % 2)
+                    buf[len++] = ' ';
+                while (len + 2 <= pre) {
+                    memcpy(buf + len, len % 14 == 12 ? " \xD0" : "\xD0\xB1", 2);
+                    if (buf[len] == ' ')
+                        buf[len + 1] = ' ';
+                    len += 2;
+                }
+            }
+            buf[len++] = ' ';
+            size_t wl = strlen(words[w]);
+            memcpy(buf + len, words[w], wl);
+            len += wl;
+            for (int k = 0; k < 2 && !bad; k++) {
+                bad = !paths_agree(buf, len, &os[k], "edge");
+                /* and the same text cut at every length near its end */
+                for (size_t cut = len > 8 ? len - 8 : 0; cut < len && !bad; cut++)
+                    bad = !paths_agree(buf, cut, &os[k], "edge cut");
+            }
+        }
+    }
+    CHECK_INT(bad, 0);
+    /* a few exact results with the word on a step */
+    for (size_t pre = 58; pre < 70; pre++) {
+        char t[200];
+        for (size_t k = 0; k < pre; k++)
+            t[k] = k % 2 ? 'b' : 'a';
+        strcpy(t + pre, " пооочень П р и в а т ёлка");
+        CHECK(bp_normalize(&g_n, t, strlen(t), NULL) == 0);
+        CHECK(g_n.len > pre && strcmp(g_n.text + pre, " почень приват елка") == 0);
+        CHECK(map_ok(&g_n, strlen(t)));
+    }
+}
+
+/* The fast blocks on either side of the 64 KiB steps the output is reserved in. */
+TEST(fast_blocks_over_chunks)
+{
+    size_t n = ((size_t)64 << 10) + 300;
+    char *s = malloc(n);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    static const char piece[] = "привет мир ё hello ооо ";
+    for (size_t off = 0; off < 3; off++) {
+        size_t len = 0;
+        memset(s, ' ', off);
+        len = off;
+        while (len + sizeof piece - 1 <= n) {
+            memcpy(s + len, piece, sizeof piece - 1);
+            len += sizeof piece - 1;
+        }
+        CHECK(paths_agree(s, len, NULL, "chunks"));
+    }
+    free(s);
+}
+
 TEST(cstr_and_fold_cp)
 {
     char *s = bp_normalize_cstr("ПРИВАТ  Ёж", NULL);
@@ -697,6 +852,9 @@ int main(void)
     RUN(idempotence);
     RUN(letter_counts_for_caps);
     RUN(random_texts);
+    RUN(fast_blocks_match_general);
+    RUN(fast_block_edges);
+    RUN(fast_blocks_over_chunks);
     RUN(cstr_and_fold_cp);
     RUN(word_characters);
     bp_norm_free(&g_n);
