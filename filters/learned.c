@@ -412,23 +412,25 @@ const bp_learned_t *bp_learned_pick(const bp_engine_t *e, const char *lang)
 
 /* ---- features ---- */
 
+/* Which features a token opens (lw_tok_t.feat): its unigram, its negated form "!w" (the word
+ * is within two words after a negator, same clause), the pair of the token before it and it,
+ * with no brand word in the pair (PC) or with one (PB). */
+enum { LW_F_UNI = 1, LW_F_NEG = 2, LW_F_PC = 4, LW_F_PB = 8 };
+
 typedef struct lw_tok {
     const char *s; /* the token's bytes (into the text, or a literal) */
-    uint64_t h;    /* learned_hash of them (brand tokens: 0, the brand decides) */
+    uint64_t h;    /* learned_hash of them; brand tokens: of "<o>" (lw_h makes it "<b>") */
     uint32_t len;
-    int sentence;
-    int hit;               /* brand tokens: the hit (consecutive words of one hit are one token) */
-    int owner;             /* brand tokens: the hit's brand ("<b>" if judged, else "<o>") */
-    unsigned char neg;     /* within two words after a negator (same clause) */
-    unsigned char special; /* <b>, <o>, @, <n>: no unigram of its own */
+    int owner;          /* brand tokens: the hit's brand ("<b>" if judged, else "<o>"); else -1 */
+    unsigned char feat; /* LW_F_* */
 } lw_tok_t;
 
 /* A brand's window as tokens, and the span [ma, mb) of the text its marks come from (marks: 0
  * when the window is empty). It depends on the brand only through the window's bounds (scope
  * sentence or clause, or more words than BP_LEARNED_MAX_WORDS), not through "<b>" or "<o>",
  * which are decided when the features are given: one tokenization serves every brand of a post
- * whose window is the whole text. near[] lists the tokens i (>= 1) where i or i - 1 is a brand
- * token: the only pairs whose feature depends on the brand judged. */
+ * whose window is the whole text. near[] lists the tokens with LW_F_PB: the only features
+ * that depend on the brand judged. */
 typedef struct lw_win {
     lw_tok_t tok[BP_LEARNED_MAX_WORDS];
     size_t nt;
@@ -610,6 +612,46 @@ static inline unsigned lw_lead16(const unsigned char *p)
 #endif
 }
 
+/* lead with its lowest n (0..BP_LEARNED_MAX_STEM) set bits cleared: a jump into a run of
+ * clears, cheaper than a loop for the few letters of a stem. */
+static inline unsigned lw_drop_bits(unsigned lead, int n)
+{
+#define LW_DROP(k)                                                                              \
+    case k:                                                                                     \
+        lead &= lead - 1;                                                                       \
+        __attribute__((fallthrough))
+    switch (n) {
+        LW_DROP(12);
+        LW_DROP(11);
+        LW_DROP(10);
+        LW_DROP(9);
+        LW_DROP(8);
+        LW_DROP(7);
+        LW_DROP(6);
+        LW_DROP(5);
+        LW_DROP(4);
+        LW_DROP(3);
+        LW_DROP(2);
+        LW_DROP(1);
+    default:
+        break;
+    }
+#undef LW_DROP
+    return lead;
+}
+
+/* The masks keeping the first l (0..16) bytes of a token's two words. */
+#define LW_M0(l) ((l) >= 8 ? ~0ULL : (1ULL << (8 * ((l) & 7))) - 1)
+#define LW_M1(l) ((l) <= 8 ? 0ULL : (l) >= 16 ? ~0ULL : (1ULL << (8 * ((l) & 7))) - 1)
+#define LW_M4(f, l) f(l), f(l + 1), f(l + 2), f(l + 3)
+static const uint64_t lw_mask0[17] = {LW_M4(LW_M0, 0), LW_M4(LW_M0, 4), LW_M4(LW_M0, 8),
+                                      LW_M4(LW_M0, 12), LW_M0(16)};
+static const uint64_t lw_mask1[17] = {LW_M4(LW_M1, 0), LW_M4(LW_M1, 4), LW_M4(LW_M1, 8),
+                                      LW_M4(LW_M1, 12), LW_M1(16)};
+#undef LW_M0
+#undef LW_M1
+#undef LW_M4
+
 /* The stem of the word t[s..e) that does not start with a digit: its first stem letters (code
  * points; the text is valid UTF-8) or all of it. If the stem ends within the 16 bytes from s,
  * sets *len to its bytes and returns its learned_hash, made from the same 16 bytes; else
@@ -626,33 +668,27 @@ static inline uint64_t lw_stem_hash(const char *t, size_t s, size_t e, size_t li
         memcpy(buf, p, n < 16 ? n : 16);
         p = buf;
     }
-    unsigned lead = lw_lead16(p);
-    if (n < 16)
-        lead &= (1u << n) - 1;
-    for (int k = 0; k < stem && lead; k++)
-        lead &= lead - 1; /* the first stem letters' lead bytes off: the next one ends it */
-    size_t l;
-    if (lead)
-        l = (size_t)__builtin_ctz(lead);
-    else if (n <= 16)
-        l = n;
-    else {
+    unsigned full = n < 16 ? (1u << n) - 1 : 0xFFFF, lead = lw_lead16(p) & full;
+    size_t l, most = n < 16 ? n : 16;
+    if (lead == full) { /* one-byte letters (Latin) */
+        l = (size_t)stem < most ? (size_t)stem : most;
+    } else if (lead == (full & 0x5555)) { /* two-byte letters (Cyrillic) */
+        l = 2 * (size_t)stem < most ? 2 * (size_t)stem : most;
+        if (l == 16 && n > 16)
+            l = 2 * (size_t)stem > 16 ? 0 : 16;
+    } else {
+        lead = lw_drop_bits(lead, stem); /* the first stem letters off: the next ends it */
+        l = lead ? (size_t)__builtin_ctz(lead) : n <= 16 ? n : 0;
+    }
+    if (!l) {
         *len = 0;
         return 0;
     }
     uint64_t w0, w1;
     memcpy(&w0, p, 8);
     memcpy(&w1, p + 8, 8);
-    w0 = lf_le64(w0);
-    w1 = lf_le64(w1);
-    if (l < 8) {
-        w0 &= ((uint64_t)1 << (8 * l)) - 1;
-        w1 = 0;
-    } else if (l < 16) {
-        w1 &= ((uint64_t)1 << (8 * (l - 8))) - 1;
-    }
     *len = (uint32_t)l;
-    return lf_fin(w0, w1);
+    return lf_fin(lf_le64(w0) & lw_mask0[l], lf_le64(w1) & lw_mask1[l]);
 }
 
 /* The window [*w0, *w1) of brand's words (scope, and at most BP_LEARNED_MAX_WORDS around its
@@ -720,14 +756,56 @@ static int lw_url_at(const char *t, size_t len, const bp_word_t *wd, int first,
     return 1;
 }
 
-/* Tokenizes brand's window into W. */
-static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int brand, lw_win_t *W)
+/* The token of a word that is no brand's and no handle: a number "<n>" (returns 1: special),
+ * or its stem (returns 0). */
+static inline int lw_word_tok(const char *t, size_t len, const bp_word_t *wd, int stem,
+                               lw_tok_t *k)
+{
+    const char *ws = t + wd->s;
+    k->s = ws;
+    k->len = 0;
+    if (wd->e > wd->s && !(ws[0] >= '0' && ws[0] <= '9'))
+        k->h = lw_stem_hash(t, wd->s, wd->e, len + 1, stem, &k->len);
+    if (k->len)
+        return 0;
+    /* a number, or a stem past 16 bytes: step through it */
+    size_t i = wd->s, letters = 0;
+    while (i < wd->e && t[i] >= '0' && t[i] <= '9')
+        i++;
+    int number = i == wd->e;
+    i = wd->s;
+    while (i < wd->e && letters < (size_t)stem) {
+        unsigned char c = (unsigned char)t[i];
+        if (c < 0x80)
+            i++;
+        else if (c < 0xE0 && i + 1 < wd->e) /* two bytes (valid UTF-8: normalized) */
+            i += 2;
+        else
+            bp_utf8_decode(t, wd->e, &i);
+        letters++;
+    }
+    if (number) {
+        k->s = "<n>";
+        k->len = 3;
+    } else {
+        k->len = (uint32_t)(i - wd->s);
+    }
+    k->h = learned_hash(k->s, k->len);
+    return number;
+}
+
+/* Tokenizes brand's window into W and says which features each token opens (LW_F_*): the one
+ * place that decides which features a window has (lw_each walks them). h_o: learned_hash of
+ * "<o>", the hash brand tokens get (0 when no hash is wanted). */
+static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int brand,
+                        uint64_t h_o, lw_win_t *W)
 {
     const bp_rules_t *r = e->r;
     const bp_result_t *res = &e->res;
     const bp_hit_t *h = res->hits;
     const char *t = e->norm.text;
     size_t len = e->norm.len;
+    const size_t max = BP_LEARNED_MAX_FEAT;
     W->nt = 0;
     W->nnear = 0;
     W->ma = 0;
@@ -762,7 +840,11 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
     }
     lw_tok_t *tok = W->tok;
     size_t nt = 0, url_end = 0;
-    int url = 0, prev_hit = -1;
+    int url = 0;
+    /* the token before: its hit (brand tokens), sentence, and 1 if special (<b>, <o>, @, <n>:
+     * no unigram of its own; two of them make no pair) */
+    int prev_hit = -1, prev_sentence = -1, prev_special = 0;
+    uint32_t prev_len = 0;
     for (size_t w = w0; w < w1; w++) {
         const bp_word_t *wd = &e->words[w];
         if (url && wd->s < url_end)
@@ -771,62 +853,38 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
         if (url)
             continue;
         lw_tok_t *k = &tok[nt];
-        int hb = bw[w - w0];
+        int hb = bw[w - w0], special = 1;
+        k->owner = -1;
         if (hb >= 0) {
             if (prev_hit == hb)
                 continue; /* the same hit's next word */
-            k->s = "<o>"; /* or "<b>": lw_give */
+            k->s = "<o>"; /* or "<b>": lw_str, lw_h */
             k->len = 3;
-            k->h = 0;
-            k->special = 1;
+            k->h = h_o;
             k->owner = r->m[h[hb].m].owner;
         } else if (wd->s > 0 && t[wd->s - 1] == '@') {
             k->s = "@";
             k->len = 1;
             k->h = learned_hash("@", 1);
-            k->special = 1;
         } else {
-            const char *ws = t + wd->s;
-            k->special = 0;
-            k->s = ws;
-            if (wd->e > wd->s && !(ws[0] >= '0' && ws[0] <= '9'))
-                k->h = lw_stem_hash(t, wd->s, wd->e, len + 1, o->stem, &k->len);
-            else
-                k->len = 0;
-            if (!k->len) { /* a number, or a stem past 16 bytes: step through it */
-                size_t i = wd->s, letters = 0;
-                while (i < wd->e && t[i] >= '0' && t[i] <= '9')
-                    i++;
-                int number = i == wd->e;
-                i = wd->s;
-                while (i < wd->e && letters < (size_t)o->stem) {
-                    unsigned char c = (unsigned char)t[i];
-                    if (c < 0x80)
-                        i++;
-                    else if (c < 0xE0 && i + 1 < wd->e) /* two bytes (valid UTF-8) */
-                        i += 2;
-                    else
-                        bp_utf8_decode(t, wd->e, &i);
-                    letters++;
-                }
-                if (number) {
-                    k->s = "<n>";
-                    k->len = 3;
-                    k->special = 1;
-                } else {
-                    k->len = (uint32_t)(i - wd->s);
-                }
-                k->h = learned_hash(k->s, k->len);
-            }
+            special = lw_word_tok(t, len, wd, o->stem, k);
         }
-        k->sentence = wd->sentence;
-        k->neg = neg[w - w0];
-        k->hit = hb;
-        if (hb < 0)
-            k->owner = -1;
-        if (nt && (hb >= 0 || prev_hit >= 0))
+        uint32_t kl = k->len;
+        unsigned f = 0;
+        if (!special) {
+            f |= kl < max ? LW_F_UNI : 0;
+            f |= neg[w - w0] && 1 + kl < max ? LW_F_NEG : 0;
+        }
+        if (nt && prev_sentence == wd->sentence && !(prev_special && special) &&
+            prev_len + 1 + kl < max)
+            f |= prev_hit >= 0 || hb >= 0 ? LW_F_PB : LW_F_PC;
+        k->feat = (unsigned char)f;
+        if (f & LW_F_PB)
             W->near[W->nnear++] = (unsigned char)nt;
         prev_hit = hb;
+        prev_sentence = wd->sentence;
+        prev_special = special;
+        prev_len = kl;
         nt++;
     }
     W->nt = nt;
@@ -836,60 +894,45 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
     W->mb = (o->scope == BP_LS_TEXT || w1 >= e->nwords) ? len : e->words[w1].s;
 }
 
-/* The token's string as brand sees it. */
+/* The token's string as brand sees it (owner is -1 for a word, brand >= 0). */
 static inline const char *lw_str(const lw_tok_t *k, int brand)
 {
-    return k->owner >= 0 && k->owner == brand ? "<b>" : k->s;
+    return k->owner == brand ? "<b>" : k->s;
 }
 
-/* The token's hash as brand sees it (h_b, h_o: learned_hash of "<b>" and "<o>"). */
-static inline uint64_t lw_h(const lw_tok_t *k, int brand, uint64_t h_b, uint64_t h_o)
+/* The token's hash as brand sees it (h_b: learned_hash of "<b>"). */
+static inline uint64_t lw_h(const lw_tok_t *k, int brand, uint64_t h_b)
 {
-    return k->hit >= 0 ? (k->owner == brand ? h_b : h_o) : k->h;
+    return k->owner == brand ? h_b : k->h;
 }
 
 /* One feature of a window: kind LF_UNI (token a), LF_NEG ("!" + a) or LF_PAIR (a b), a and b
- * as brand sees them (lw_str, lw_h). */
+ * as brand sees them (lw_str, lw_h); plain: 1 if neither is a brand token. */
 typedef void (*lw_visit_fn)(void *ctx, unsigned kind, const lw_tok_t *a, const lw_tok_t *b,
-                            int brand);
-
-/* Visits pair (tok[i - 1], tok[i]) of W if it is a feature of part. */
-static inline __attribute__((always_inline)) void
-lw_pair(const lw_win_t *W, size_t i, int brand, int part, lw_visit_fn visit, void *ctx)
-{
-    const lw_tok_t *k = &W->tok[i], *p = &W->tok[i - 1];
-    int of_brand = p->hit >= 0 || k->hit >= 0;
-    if (p->sentence == k->sentence && !(p->special && k->special) &&
-        (part == LW_ALL || of_brand == (part == LW_BRAND)) &&
-        p->len + 1 + k->len < BP_LEARNED_MAX_FEAT)
-        visit(ctx, LF_PAIR, p, k, brand);
-}
+                            int brand, int plain);
 
 /* Walks the word features of window W for brand (part: LW_ALL, LW_COMMON or LW_BRAND) in their
- * order, leaving out what would be BP_LEARNED_MAX_FEAT bytes or more; the marks are not among
- * them (lw_marks). The one place that says which features a window has: lw_give writes them
- * out, lw_give_sum looks them up. LW_BRAND visits only the pairs W->near lists: the others
- * are no brand's. */
+ * order, as lw_tokenize marked them (features of BP_LEARNED_MAX_FEAT bytes or more are not);
+ * the marks are not among them (lw_marks). lw_give writes them out, lw_give_sum looks them
+ * up. */
 static inline __attribute__((always_inline)) void
 lw_each(const lw_win_t *W, int brand, int part, lw_visit_fn visit, void *ctx)
 {
     const lw_tok_t *tok = W->tok;
-    const size_t max = BP_LEARNED_MAX_FEAT;
     if (part == LW_BRAND) {
         for (size_t j = 0; j < W->nnear; j++)
-            lw_pair(W, W->near[j], brand, part, visit, ctx);
+            visit(ctx, LF_PAIR, &tok[W->near[j] - 1], &tok[W->near[j]], brand, 0);
         return;
     }
+    unsigned pairs = part == LW_ALL ? LW_F_PC | LW_F_PB : LW_F_PC;
     for (size_t i = 0; i < W->nt; i++) {
-        const lw_tok_t *k = &tok[i];
-        if (!k->special) {
-            if (k->len < max)
-                visit(ctx, LF_UNI, k, NULL, brand);
-            if (k->neg && 1 + k->len < max)
-                visit(ctx, LF_NEG, k, NULL, brand);
-        }
-        if (i)
-            lw_pair(W, i, brand, part, visit, ctx);
+        unsigned f = tok[i].feat;
+        if (f & LW_F_UNI)
+            visit(ctx, LF_UNI, &tok[i], NULL, brand, 1);
+        if (f & LW_F_NEG)
+            visit(ctx, LF_NEG, &tok[i], NULL, brand, 1);
+        if (f & pairs)
+            visit(ctx, LF_PAIR, &tok[i - 1], &tok[i], brand, part == LW_COMMON);
     }
 }
 
@@ -900,7 +943,7 @@ typedef struct lw_cb_ctx {
 } lw_cb_ctx_t;
 
 static void lw_visit_emit(void *ctx, unsigned kind, const lw_tok_t *a, const lw_tok_t *b,
-                          int brand)
+                          int brand, int plain)
 {
     lw_cb_ctx_t *c = ctx;
     c->n += lw_emit(c->cb, c->ctx, kind == LF_NEG ? '!' : 0, lw_str(a, brand), a->len,
@@ -922,7 +965,7 @@ static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o,
                                int part, bp_learned_cb cb, void *ctx)
 {
     lw_win_t W;
-    lw_tokenize(e, o, brand, &W);
+    lw_tokenize(e, o, brand, 0, &W);
     return lw_give(e, &W, brand, part, cb, ctx);
 }
 
@@ -969,12 +1012,13 @@ static void lw_add(void *ctx, const char *f, size_t len)
  * it starts at +0, and x + y rounds to -0 only when both are -0): such features are skipped,
  * the others are added in the same order. */
 static inline __attribute__((always_inline)) void
-lw_visit_sum(void *ctx, unsigned kind, const lw_tok_t *a, const lw_tok_t *b, int brand)
+lw_visit_sum(void *ctx, unsigned kind, const lw_tok_t *a, const lw_tok_t *b, int brand,
+             int plain)
 {
     lw_sum_t *c = ctx;
     const bp_learned_t *m = c->m;
-    uint64_t h = lf_key(lw_h(a, brand, m->h_b, m->h_o), b ? lw_h(b, brand, m->h_b, m->h_o) : 0,
-                        kind);
+    uint64_t h = plain ? lf_key(a->h, b ? b->h : 0, kind)
+                       : lf_key(lw_h(a, brand, m->h_b), lw_h(b, brand, m->h_b), kind);
     if (lf_maybe(m, h))
         c->sum += lw_weight_parts(m, h, kind, a, b, brand);
 }
@@ -982,7 +1026,7 @@ lw_visit_sum(void *ctx, unsigned kind, const lw_tok_t *a, const lw_tok_t *b, int
 /* lw_give with the model's weights summed into *sum instead of the strings given: the same
  * features in the same order (lw_each, so the same sum to the last bit), each looked up by a
  * key made from its tokens' hashes. tests/unit/test_learned.c holds the two to each other. */
-static void lw_give_sum(const bp_engine_t *e, const lw_win_t *W, int brand, int part,
+static inline __attribute__((always_inline)) void lw_give_sum(const bp_engine_t *e, const lw_win_t *W, int brand, int part,
                         const bp_learned_t *m, double *sum)
 {
     if (!m->cap)
@@ -1004,7 +1048,7 @@ int bp_learned_apply(bp_engine_t *e, const bp_learned_t *m)
     lw_win_t W;
     if (share) {
         /* one window for all: the tokens are made once */
-        lw_tokenize(e, &m->opts, res->bs[0].brand, &W);
+        lw_tokenize(e, &m->opts, res->bs[0].brand, m->h_o, &W);
         lw_give_sum(e, &W, res->bs[0].brand, LW_COMMON, m, &common);
     }
     for (size_t i = 0; i < res->nbs; i++) {
@@ -1013,7 +1057,7 @@ int bp_learned_apply(bp_engine_t *e, const bp_learned_t *m)
         if (share) {
             lw_give_sum(e, &W, bs->brand, LW_BRAND, m, &sum);
         } else {
-            lw_tokenize(e, &m->opts, bs->brand, &W);
+            lw_tokenize(e, &m->opts, bs->brand, m->h_o, &W);
             lw_give_sum(e, &W, bs->brand, LW_ALL, m, &sum);
         }
         bs->lex = bs->score;
