@@ -668,8 +668,8 @@ static inline uint64_t lw_stem_hash(const char *t, size_t s, size_t e, size_t li
         memcpy(buf, p, n < 16 ? n : 16);
         p = buf;
     }
-    unsigned full = n < 16 ? (1u << n) - 1 : 0xFFFF, lead = lw_lead16(p) & full;
     size_t l, most = n < 16 ? n : 16;
+    unsigned full = (1u << most) - 1, lead = lw_lead16(p) & full;
     if (lead == full) { /* one-byte letters (Latin) */
         l = (size_t)stem < most ? (size_t)stem : most;
     } else if (lead == (full & 0x5555)) { /* two-byte letters (Cyrillic) */
@@ -838,23 +838,22 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
                     neg[w - (int)w0] = 1;
         }
     }
+    /* a stem (at most 12 letters of at most 4 bytes) and its "!" form are always short enough
+     * to be features; a pair of two may not be */
+    _Static_assert(BP_LEARNED_MAX_STEM * 4 + 1 < BP_LEARNED_MAX_FEAT, "stems fit features");
+    const int stem = o->stem;
     lw_tok_t *tok = W->tok;
-    size_t nt = 0, url_end = 0;
-    int url = 0;
+    size_t nt = 0, url_end = 0; /* the words starting before url_end are in a link */
     /* the token before: its hit (brand tokens), sentence, and 1 if special (<b>, <o>, @, <n>:
      * no unigram of its own; two of them make no pair) */
     int prev_hit = -1, prev_sentence = -1, prev_special = 0;
     uint32_t prev_len = 0;
     for (size_t w = w0; w < w1; w++) {
         const bp_word_t *wd = &e->words[w];
-        if (url && wd->s < url_end)
-            continue;
-        url = lw_url_at(t, len, wd, w == w0, &url_end);
-        if (url)
+        if (wd->s < url_end || lw_url_at(t, len, wd, w == w0, &url_end))
             continue;
         lw_tok_t *k = &tok[nt];
         int hb = bw[w - w0], special = 1;
-        k->owner = -1;
         if (hb >= 0) {
             if (prev_hit == hb)
                 continue; /* the same hit's next word */
@@ -866,15 +865,13 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
             k->s = "@";
             k->len = 1;
             k->h = learned_hash("@", 1);
+            k->owner = -1;
         } else {
-            special = lw_word_tok(t, len, wd, o->stem, k);
+            special = lw_word_tok(t, len, wd, stem, k);
+            k->owner = -1;
         }
         uint32_t kl = k->len;
-        unsigned f = 0;
-        if (!special) {
-            f |= kl < max ? LW_F_UNI : 0;
-            f |= neg[w - w0] && 1 + kl < max ? LW_F_NEG : 0;
-        }
+        unsigned f = special ? 0 : LW_F_UNI | (neg[w - w0] ? LW_F_NEG : 0);
         if (nt && prev_sentence == wd->sentence && !(prev_special && special) &&
             prev_len + 1 + kl < max)
             f |= prev_hit >= 0 || hb >= 0 ? LW_F_PB : LW_F_PC;
