@@ -891,13 +891,14 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
     W->mb = (o->scope == BP_LS_TEXT || w1 >= e->nwords) ? len : e->words[w1].s;
 }
 
-/* The token's string as brand sees it (owner is -1 for a word, brand >= 0). */
+/* The token's string as brand sees it. */
 static inline const char *lw_str(const lw_tok_t *k, int brand)
 {
-    return k->owner == brand ? "<b>" : k->s;
+    return k->owner >= 0 && k->owner == brand ? "<b>" : k->s;
 }
 
-/* The token's hash as brand sees it (h_b: learned_hash of "<b>"). */
+/* The token's hash as brand sees it (h_b: learned_hash of "<b>"; brand >= 0, owner is -1 for a
+ * word). */
 static inline uint64_t lw_h(const lw_tok_t *k, int brand, uint64_t h_b)
 {
     return k->owner == brand ? h_b : k->h;
@@ -1023,8 +1024,9 @@ lw_visit_sum(void *ctx, unsigned kind, const lw_tok_t *a, const lw_tok_t *b, int
 /* lw_give with the model's weights summed into *sum instead of the strings given: the same
  * features in the same order (lw_each, so the same sum to the last bit), each looked up by a
  * key made from its tokens' hashes. tests/unit/test_learned.c holds the two to each other. */
-static inline __attribute__((always_inline)) void lw_give_sum(const bp_engine_t *e, const lw_win_t *W, int brand, int part,
-                        const bp_learned_t *m, double *sum)
+static inline __attribute__((always_inline)) void
+lw_give_sum(const bp_engine_t *e, const lw_win_t *W, int brand, int part, const bp_learned_t *m,
+            double *sum)
 {
     if (!m->cap)
         return;
