@@ -421,8 +421,8 @@ typedef struct lw_tok {
     const char *s; /* the token's bytes (into the text, or a literal) */
     uint64_t h;    /* learned_hash of them; brand tokens: of "<o>" (lw_h makes it "<b>") */
     uint32_t len;
-    int owner;          /* brand tokens: the hit's brand ("<b>" if judged, else "<o>"); else -1 */
-    unsigned char feat; /* LW_F_* */
+    int owner;     /* brand tokens: the hit's brand ("<b>" if judged, else "<o>"); else -1 */
+    unsigned feat; /* LW_F_* (not a char: stores of chars may alias anything) */
 } lw_tok_t;
 
 /* A brand's window as tokens, and the span [ma, mb) of the text its marks come from (marks: 0
@@ -434,7 +434,7 @@ typedef struct lw_tok {
 typedef struct lw_win {
     lw_tok_t tok[BP_LEARNED_MAX_WORDS];
     size_t nt;
-    unsigned char near[BP_LEARNED_MAX_WORDS];
+    uint16_t near[BP_LEARNED_MAX_WORDS];
     size_t nnear;
     size_t ma, mb;
     int marks;
@@ -842,14 +842,15 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
      * to be features; a pair of two may not be */
     _Static_assert(BP_LEARNED_MAX_STEM * 4 + 1 < BP_LEARNED_MAX_FEAT, "stems fit features");
     const int stem = o->stem;
+    const bp_word_t *words = e->words;
     lw_tok_t *tok = W->tok;
-    size_t nt = 0, url_end = 0; /* the words starting before url_end are in a link */
+    size_t nt = 0, nnear = 0, url_end = 0; /* the words starting before url_end are in a link */
     /* the token before: its hit (brand tokens), sentence, and 1 if special (<b>, <o>, @, <n>:
      * no unigram of its own; two of them make no pair) */
     int prev_hit = -1, prev_sentence = -1, prev_special = 0;
     uint32_t prev_len = 0;
     for (size_t w = w0; w < w1; w++) {
-        const bp_word_t *wd = &e->words[w];
+        const bp_word_t *wd = &words[w];
         if (wd->s < url_end || lw_url_at(t, len, wd, w == w0, &url_end))
             continue;
         lw_tok_t *k = &tok[nt];
@@ -875,9 +876,9 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
         if (nt && prev_sentence == wd->sentence && !(prev_special && special) &&
             prev_len + 1 + kl < max)
             f |= prev_hit >= 0 || hb >= 0 ? LW_F_PB : LW_F_PC;
-        k->feat = (unsigned char)f;
+        k->feat = f;
         if (f & LW_F_PB)
-            W->near[W->nnear++] = (unsigned char)nt;
+            W->near[nnear++] = (uint16_t)nt;
         prev_hit = hb;
         prev_sentence = wd->sentence;
         prev_special = special;
@@ -885,6 +886,7 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
         nt++;
     }
     W->nt = nt;
+    W->nnear = nnear;
     /* marks: from the window's first word to the word after its last (a smiley follows the
      * words it belongs to) */
     W->ma = o->scope == BP_LS_TEXT ? 0 : e->words[w0].s;
@@ -998,6 +1000,8 @@ static __attribute__((noinline)) double lw_weight_parts(const bp_learned_t *m, u
 typedef struct lw_sum {
     const bp_learned_t *m;
     double sum;
+    const uint64_t *bits; /* m's bit array and mask, held where the walk keeps them */
+    uint64_t bits_mask, h_b;
 } lw_sum_t;
 
 static void lw_add(void *ctx, const char *f, size_t len)
@@ -1014,11 +1018,11 @@ lw_visit_sum(void *ctx, unsigned kind, const lw_tok_t *a, const lw_tok_t *b, int
              int plain)
 {
     lw_sum_t *c = ctx;
-    const bp_learned_t *m = c->m;
     uint64_t h = plain ? lf_key(a->h, b ? b->h : 0, kind)
-                       : lf_key(lw_h(a, brand, m->h_b), lw_h(b, brand, m->h_b), kind);
-    if (lf_maybe(m, h))
-        c->sum += lw_weight_parts(m, h, kind, a, b, brand);
+                       : lf_key(lw_h(a, brand, c->h_b), lw_h(b, brand, c->h_b), kind);
+    uint64_t bit = (h >> 40) & c->bits_mask;
+    if (c->bits[bit >> 6] >> (bit & 63) & 1) /* lf_maybe */
+        c->sum += lw_weight_parts(c->m, h, kind, a, b, brand);
 }
 
 /* lw_give with the model's weights summed into *sum instead of the strings given: the same
@@ -1030,7 +1034,7 @@ lw_give_sum(const bp_engine_t *e, const lw_win_t *W, int brand, int part, const 
 {
     if (!m->cap)
         return;
-    lw_sum_t c = {m, *sum};
+    lw_sum_t c = {m, *sum, m->bits, m->bits_mask, m->h_b};
     lw_each(W, brand, part, lw_visit_sum, &c);
     if (part != LW_BRAND && W->marks)
         lw_marks(e->norm.text, W->ma, W->mb, lw_add, &c);
