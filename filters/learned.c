@@ -1000,7 +1000,7 @@ static __attribute__((noinline)) double lw_weight_parts(const bp_learned_t *m, u
 typedef struct lw_sum {
     const bp_learned_t *m;
     double sum;
-    const uint64_t *bits; /* m's bit array and mask, held where the walk keeps them */
+    const uint64_t *bits; /* copies of m's: the walk keeps them in registers */
     uint64_t bits_mask, h_b;
 } lw_sum_t;
 
