@@ -11,6 +11,10 @@
 #include "utf8.h"
 #include "yamltree.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 static const char *const model_keys[] = {"model", "language", "stem", "scope", "blend", "bias",
                                          "neutral_band", "features", "about", NULL};
 
@@ -39,49 +43,87 @@ const char *bp_learned_scope_name(bp_learned_scope_t s)
 
 /* ---- the table ---- */
 
-/* A feature string's hash, eight bytes a step (features are looked up ~150 times a brand). */
+/* Token hashes. A token (a word's stem, "<b>", "@", ...) is hashed as two little-endian 64-bit
+ * words of its first 16 bytes, zero-padded (tokens and features hold no NUL, so the padding
+ * cannot make two strings alike); longer ones fold in the rest eight bytes a step. The
+ * tokenizer builds the same two words from the 16 bytes it loads to find the stem's end
+ * (lw_stem_hash), so a token of at most 16 bytes is hashed without a byte loop. */
+#define LF_K0 0x9E3779B97F4A7C15ULL
+#define LF_K1 0xFF51AFD7ED558CCDULL
+#define LF_K2 0xC4CEB9FE1A85EC53ULL
+
+static inline uint64_t lf_le64(uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_bswap64(v);
+#else
+    return v;
+#endif
+}
+
+/* The first n (0..8) bytes of s as a little-endian word, zero-padded. */
+static inline uint64_t lf_word(const char *s, size_t n)
+{
+    unsigned char b[8] = {0};
+    memcpy(b, s, n);
+    uint64_t v;
+    memcpy(&v, b, 8);
+    return lf_le64(v);
+}
+
+/* The hash of a token whose first 16 bytes, zero-padded, are the words w0 and w1. */
+static inline uint64_t lf_fin(uint64_t w0, uint64_t w1)
+{
+    uint64_t h = (w0 ^ LF_K0) * LF_K1;
+    h ^= h >> 32;
+    h = (h ^ w1) * LF_K2;
+    h ^= h >> 29;
+    return h;
+}
+
 static uint64_t learned_hash(const char *s, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, v;
-    for (; n >= 8; s += 8, n -= 8) {
-        memcpy(&v, s, 8);
-        h = (h ^ v) * 0xFF51AFD7ED558CCDULL;
-        h ^= h >> 32;
-    }
-    v = 0;
-    memcpy(&v, s, n);
-    h = (h ^ v) * 0xC4CEB9FE1A85EC53ULL;
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 33;
-    return h ? h : 1;
+    uint64_t w0 = lf_word(s, n < 8 ? n : 8), w1 = n > 8 ? lf_word(s + 8, n < 16 ? n - 8 : 8) : 0;
+    uint64_t h = lf_fin(w0, w1);
+    for (size_t i = 16; i < n; i += 8)
+        h = lf_fin(h, lf_word(s + i, n - i < 8 ? n - i : 8) ^ n);
+    return h;
 }
 
-/* A feature's hash is made from the hashes of its tokens, so that the scorer can look a feature
- * up without writing it out: a word's unigram (kind 1), its negated form "!w" (2), a pair
- * "a b" (3), anything else, such as the marks ":)" ":!" (4). */
+/* A feature's key is made from the hashes of its tokens, so that the scorer can look a feature
+ * up without writing it out: a word's unigram (kind 1) is keyed by the word's hash, its negated
+ * form "!w" (2) by that hash with a constant mixed in, a pair "a b" (3) by both hashes, anything
+ * else, such as the marks ":)" ":!" (4), by its own hash (it is no token, nothing to tell it
+ * from). Keys may collide: a key hit compares the strings. kind is a constant wherever this is
+ * inlined. */
 enum { LF_UNI = 1, LF_NEG = 2, LF_PAIR = 3, LF_OTHER = 4 };
+#define LF_NEGC 0x5851F42D4C957F2DULL
 
-static inline uint64_t lf_mix(uint64_t a, uint64_t b, unsigned kind)
+static inline uint64_t lf_key(uint64_t a, uint64_t b, unsigned kind)
 {
-    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL) ^ kind) * 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 32;
-    h *= 0xC4CEB9FE1A85EC53ULL;
-    h ^= h >> 29;
-    return h ? h : 1;
+    if (kind == LF_PAIR)
+        return a * LF_K1 ^ b;
+    return kind == LF_NEG ? a ^ LF_NEGC : a;
 }
 
-/* The hash of the feature string f, read the way extraction writes features (tokens have no
+/* The key of the feature string f, read the way extraction writes features (tokens have no
  * spaces; a word opens with a letter or digit, never '!' or ':'). */
 static uint64_t lf_hash(const char *f, size_t n)
 {
     const char *sp = memchr(f, ' ', n);
     if (sp)
-        return lf_mix(learned_hash(f, (size_t)(sp - f)),
+        return lf_key(learned_hash(f, (size_t)(sp - f)),
                       learned_hash(sp + 1, n - (size_t)(sp - f) - 1), LF_PAIR);
     if (n > 1 && f[0] == '!')
-        return lf_mix(learned_hash(f + 1, n - 1), 0, LF_NEG);
-    return lf_mix(learned_hash(f, n), 0, n && f[0] == ':' ? LF_OTHER : LF_UNI);
+        return lf_key(learned_hash(f + 1, n - 1), 0, LF_NEG);
+    return lf_key(learned_hash(f, n), 0, n && f[0] == ':' ? LF_OTHER : LF_UNI);
+}
+
+/* 1 if the key's bit is set: the model may have a feature of that key (most have none). */
+static inline int lf_maybe(const bp_learned_t *m, uint64_t h)
+{
+    uint64_t b = (h >> 40) & m->bits_mask;
+    return m->bits[b >> 6] >> (b & 63) & 1;
 }
 
 double bp_learned_weight(const bp_learned_t *m, const char *f, size_t len, int *found)
@@ -90,12 +132,12 @@ double bp_learned_weight(const bp_learned_t *m, const char *f, size_t len, int *
         *found = 0;
     if (!m->cap)
         return 0;
-    uint64_t h = lf_hash(f, len), b = (h >> 40) & m->bits_mask;
-    if (!(m->bits[b >> 6] >> (b & 63) & 1))
+    uint64_t h = lf_hash(f, len);
+    if (!lf_maybe(m, h))
         return 0;
     for (size_t at = (size_t)h & (m->cap - 1);; at = (at + 1) & (m->cap - 1)) {
         const bp_learned_ent_t *x = &m->tab[at];
-        if (!x->hash)
+        if (!x->offlen)
             return 0;
         if (x->hash == h && (x->offlen & 255) == len &&
             memcmp(m->pool + (x->offlen >> 8), f, len) == 0) {
@@ -112,7 +154,7 @@ static int learned_put(bp_learned_t *m, const char *f, size_t len, double w)
 {
     uint64_t h = lf_hash(f, len);
     size_t at = (size_t)h & (m->cap - 1);
-    while (m->tab[at].hash) {
+    while (m->tab[at].offlen) {
         const bp_learned_ent_t *x = &m->tab[at];
         if (x->hash == h && (x->offlen & 255) == len &&
             memcmp(m->pool + (x->offlen >> 8), f, len) == 0)
@@ -370,25 +412,30 @@ const bp_learned_t *bp_learned_pick(const bp_engine_t *e, const char *lang)
 
 /* ---- features ---- */
 
+/* Which features a token opens (lw_tok_t.feat): its unigram, its negated form "!w" (the word
+ * is within two words after a negator, same clause), the pair of the token before it and it,
+ * with no brand word in the pair (PC) or with one (PB). */
+enum { LW_F_UNI = 1, LW_F_NEG = 2, LW_F_PC = 4, LW_F_PB = 8 };
+
 typedef struct lw_tok {
     const char *s; /* the token's bytes (into the text, or a literal) */
+    uint64_t h;    /* learned_hash of them; brand tokens: of "<o>" (lw_h makes it "<b>") */
     uint32_t len;
-    uint64_t h;    /* learned_hash of them (brand tokens: 0, the brand decides) */
-    int sentence;
-    unsigned char neg;     /* within two words after a negator (same clause) */
-    unsigned char special; /* <b>, <o>, @, <n>: no unigram of its own */
-    int hit;               /* brand tokens: the hit (consecutive words of one hit are one token) */
-    int owner;             /* brand tokens: the hit's brand ("<b>" if judged, else "<o>") */
+    int owner;     /* brand tokens: the hit's brand ("<b>" if judged, else "<o>"); else -1 */
+    unsigned feat; /* LW_F_* (not a char: stores of chars may alias anything) */
 } lw_tok_t;
 
 /* A brand's window as tokens, and the span [ma, mb) of the text its marks come from (marks: 0
  * when the window is empty). It depends on the brand only through the window's bounds (scope
  * sentence or clause, or more words than BP_LEARNED_MAX_WORDS), not through "<b>" or "<o>",
  * which are decided when the features are given: one tokenization serves every brand of a post
- * whose window is the whole text. */
+ * whose window is the whole text. near[] lists the tokens with LW_F_PB: the only features
+ * that depend on the brand judged. */
 typedef struct lw_win {
     lw_tok_t tok[BP_LEARNED_MAX_WORDS];
     size_t nt;
+    uint16_t near[BP_LEARNED_MAX_WORDS];
+    size_t nnear;
     size_t ma, mb;
     int marks;
 } lw_win_t;
@@ -450,15 +497,37 @@ static const unsigned char lw_mark_byte[256] = {
     LW_R4(0xEC), LW_R4(0xF0), LW_R4(0xF4), LW_R4(0xF8), LW_R4(0xFC)};
 #undef LW_R4
 
+/* The first i' >= i (< b) where u[i'] is a mark byte (lw_mark_byte), or b: 16 bytes a step
+ * with SSE2 (most of a text is letters and spaces), then byte by byte. */
+static inline size_t lw_mark_next(const unsigned char *u, size_t i, size_t b)
+{
+#ifdef __SSE2__
+    const __m128i fe = _mm_set1_epi8((char)0xFE), par = _mm_set1_epi8('('),
+                  ex = _mm_set1_epi8('!'), qu = _mm_set1_epi8('?'),
+                  e0 = _mm_set1_epi8((char)0xE0);
+    for (; i + 16 <= b; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(u + i));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_and_si128(v, fe), par), /* ( ) */
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, ex), _mm_cmpeq_epi8(v, qu)));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(v, e0), v)); /* >= 0xE0 */
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+#endif
+    while (i < b && !lw_mark_byte[u[i]])
+        i++;
+    return i;
+}
+
 static size_t lw_marks(const char *t, size_t a, size_t b, bp_learned_cb cb, void *ctx)
 {
     size_t n = 0, i = a;
     int open = 0, smiles = 0, frowns = 0, excl = 0, quest = 0, pics = 0;
     const unsigned char *u = (const unsigned char *)t;
     while (i < b) {
-        /* valid UTF-8 (normalized): letters and the rest pass byte by byte */
-        while (i < b && !lw_mark_byte[u[i]])
-            i++;
+        /* valid UTF-8 (normalized): letters and the rest are passed over */
+        i = lw_mark_next(u, i, b);
         if (i >= b)
             break;
         unsigned char c = u[i];
@@ -528,20 +597,113 @@ size_t bp_learned_features(const bp_engine_t *e, const bp_learned_opts_t *o, int
     return learned_features(e, o, brand, LW_ALL, cb, ctx);
 }
 
-/* Tokenizes brand's window into W. */
-static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int brand, lw_win_t *W)
+/* Bit i set: byte i of p[0..16) starts a character (is not a UTF-8 continuation byte). */
+static inline unsigned lw_lead16(const unsigned char *p)
+{
+#ifdef __SSE2__
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    /* continuation bytes 0x80..0xBF are the signed bytes below -64 */
+    return (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(v, _mm_set1_epi8(-65)));
+#else
+    unsigned m = 0;
+    for (int i = 0; i < 16; i++)
+        m |= (unsigned)((p[i] & 0xC0) != 0x80) << i;
+    return m;
+#endif
+}
+
+/* lead with its lowest n (0..BP_LEARNED_MAX_STEM) set bits cleared: a jump into a run of
+ * clears, cheaper than a loop for the few letters of a stem. */
+static inline unsigned lw_drop_bits(unsigned lead, int n)
+{
+#define LW_DROP(k)                                                                              \
+    case k:                                                                                     \
+        lead &= lead - 1;                                                                       \
+        __attribute__((fallthrough))
+    switch (n) {
+        LW_DROP(12);
+        LW_DROP(11);
+        LW_DROP(10);
+        LW_DROP(9);
+        LW_DROP(8);
+        LW_DROP(7);
+        LW_DROP(6);
+        LW_DROP(5);
+        LW_DROP(4);
+        LW_DROP(3);
+        LW_DROP(2);
+        LW_DROP(1);
+    default:
+        break;
+    }
+#undef LW_DROP
+    return lead;
+}
+
+/* The masks keeping the first l (0..16) bytes of a token's two words. */
+#define LW_M0(l) ((l) >= 8 ? ~0ULL : (1ULL << (8 * ((l) & 7))) - 1)
+#define LW_M1(l) ((l) <= 8 ? 0ULL : (l) >= 16 ? ~0ULL : (1ULL << (8 * ((l) & 7))) - 1)
+#define LW_M4(f, l) f(l), f(l + 1), f(l + 2), f(l + 3)
+static const uint64_t lw_mask0[17] = {LW_M4(LW_M0, 0), LW_M4(LW_M0, 4), LW_M4(LW_M0, 8),
+                                      LW_M4(LW_M0, 12), LW_M0(16)};
+static const uint64_t lw_mask1[17] = {LW_M4(LW_M1, 0), LW_M4(LW_M1, 4), LW_M4(LW_M1, 8),
+                                      LW_M4(LW_M1, 12), LW_M1(16)};
+#undef LW_M0
+#undef LW_M1
+#undef LW_M4
+
+/* The stem of the word t[s..e) that does not start with a digit: its first stem letters (code
+ * points; the text is valid UTF-8) or all of it. If the stem ends within the 16 bytes from s,
+ * sets *len to its bytes and returns its learned_hash, made from the same 16 bytes; else
+ * returns 0 with *len 0 (the caller steps through it). lim: t[0..lim) may be read (the text
+ * and its NUL). */
+static inline uint64_t lw_stem_hash(const char *t, size_t s, size_t e, size_t lim, int stem,
+                                    uint32_t *len)
+{
+    const unsigned char *p = (const unsigned char *)t + s;
+    unsigned char buf[16];
+    size_t n = e - s;
+    if (s + 16 > lim) { /* the text's last bytes */
+        memset(buf, 0, sizeof buf);
+        memcpy(buf, p, n < 16 ? n : 16);
+        p = buf;
+    }
+    size_t l, most = n < 16 ? n : 16;
+    unsigned full = (1u << most) - 1, lead = lw_lead16(p) & full;
+    if (lead == full) { /* one-byte letters (Latin) */
+        l = (size_t)stem < most ? (size_t)stem : most;
+    } else if (lead == (full & 0x5555)) { /* two-byte letters (Cyrillic) */
+        l = 2 * (size_t)stem < most ? 2 * (size_t)stem : most;
+        if (l == 16 && n > 16)
+            l = 2 * (size_t)stem > 16 ? 0 : 16;
+    } else {
+        lead = lw_drop_bits(lead, stem); /* the first stem letters off: the next ends it */
+        l = lead ? (size_t)__builtin_ctz(lead) : n <= 16 ? n : 0;
+    }
+    if (!l) {
+        *len = 0;
+        return 0;
+    }
+    uint64_t w0, w1;
+    memcpy(&w0, p, 8);
+    memcpy(&w1, p + 8, 8);
+    *len = (uint32_t)l;
+    return lf_fin(lf_le64(w0) & lw_mask0[l], lf_le64(w1) & lw_mask1[l]);
+}
+
+/* The window [*w0, *w1) of brand's words (scope, and at most BP_LEARNED_MAX_WORDS around its
+ * first hit). */
+static void lw_window(const bp_engine_t *e, const bp_learned_opts_t *o, int brand, size_t *pw0,
+                      size_t *pw1)
 {
     const bp_rules_t *r = e->r;
     const bp_result_t *res = &e->res;
     const bp_hit_t *h = res->hits;
-    const char *t = e->norm.text;
-    size_t len = e->norm.len;
-    W->nt = 0;
-    W->ma = 0;
-    W->mb = len;
-    W->marks = 1;
-    if (!e->nwords)
-        return;
+    size_t w0 = 0, w1 = e->nwords; /* [w0, w1) */
+    *pw0 = w0;
+    *pw1 = w1;
+    if (o->scope == BP_LS_TEXT && e->nwords <= BP_LEARNED_MAX_WORDS)
+        return; /* every word, whichever the brand */
     /* the window: the sentences/clauses of the brand's hits, or every word */
     int lo = 1 << 30, hi = -1, first_w = -1;
     for (size_t i = 0; i < res->nhits; i++) {
@@ -556,7 +718,6 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
         if (first_w < 0)
             first_w = h[i].w0;
     }
-    size_t w0 = 0, w1 = e->nwords; /* [w0, w1) */
     if (o->scope != BP_LS_TEXT && hi >= 0) {
         while (w0 < e->nwords &&
                (o->scope == BP_LS_CLAUSE ? e->words[w0].clause : e->words[w0].sentence) < lo)
@@ -574,6 +735,86 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
         w0 = s;
         w1 = s + BP_LEARNED_MAX_WORDS;
     }
+    *pw0 = w0;
+    *pw1 = w1;
+}
+
+/* 1 if the word wd starts a link ("http://...", "www.") or, as the window's first word, lies
+ * inside one; *url_end then gets the end of the link's chunk. */
+static int lw_url_at(const char *t, size_t len, const bp_word_t *wd, int first,
+                     size_t *url_end)
+{
+    char after = t[wd->e]; /* the text is NUL-terminated: t[len] is 0 */
+    if (!((after == ':' && t[wd->e + 1] == '/' && t[wd->e + 2] == '/') ||
+          (after == '.' && wd->e - wd->s == 3 && memcmp(t + wd->s, "www", 3) == 0) ||
+          (first && lw_in_url(t, len, wd->s))))
+        return 0;
+    size_t x = wd->s;
+    while (x < len && t[x] != ' ' && t[x] != '\n' && t[x] != '\t')
+        x++;
+    *url_end = x;
+    return 1;
+}
+
+/* The token of a word that is no brand's and no handle: a number "<n>" (returns 1: special),
+ * or its stem (returns 0). */
+static inline int lw_word_tok(const char *t, size_t len, const bp_word_t *wd, int stem,
+                               lw_tok_t *k)
+{
+    const char *ws = t + wd->s;
+    k->s = ws;
+    k->len = 0;
+    if (wd->e > wd->s && !(ws[0] >= '0' && ws[0] <= '9'))
+        k->h = lw_stem_hash(t, wd->s, wd->e, len + 1, stem, &k->len);
+    if (k->len)
+        return 0;
+    /* a number, or a stem past 16 bytes: step through it */
+    size_t i = wd->s, letters = 0;
+    while (i < wd->e && t[i] >= '0' && t[i] <= '9')
+        i++;
+    int number = i == wd->e;
+    i = wd->s;
+    while (i < wd->e && letters < (size_t)stem) {
+        unsigned char c = (unsigned char)t[i];
+        if (c < 0x80)
+            i++;
+        else if (c < 0xE0 && i + 1 < wd->e) /* two bytes (valid UTF-8: normalized) */
+            i += 2;
+        else
+            bp_utf8_decode(t, wd->e, &i);
+        letters++;
+    }
+    if (number) {
+        k->s = "<n>";
+        k->len = 3;
+    } else {
+        k->len = (uint32_t)(i - wd->s);
+    }
+    k->h = learned_hash(k->s, k->len);
+    return number;
+}
+
+/* Tokenizes brand's window into W and says which features each token opens (LW_F_*): the one
+ * place that decides which features a window has (lw_each walks them). h_o: learned_hash of
+ * "<o>", the hash brand tokens get (0 when no hash is wanted). */
+static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int brand,
+                        uint64_t h_o, lw_win_t *W)
+{
+    const bp_rules_t *r = e->r;
+    const bp_result_t *res = &e->res;
+    const bp_hit_t *h = res->hits;
+    const char *t = e->norm.text;
+    size_t len = e->norm.len;
+    const size_t max = BP_LEARNED_MAX_FEAT;
+    W->nt = 0;
+    W->nnear = 0;
+    W->ma = 0;
+    W->mb = len;
+    W->marks = 1;
+    if (!e->nwords)
+        return;
+    size_t w0, w1;
+    lw_window(e, o, brand, &w0, &w1);
     if (w0 >= w1) {
         W->marks = 0;
         return;
@@ -597,72 +838,55 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
                     neg[w - (int)w0] = 1;
         }
     }
+    /* a stem (at most 12 letters of at most 4 bytes) and its "!" form are always short enough
+     * to be features; a pair of two may not be */
+    _Static_assert(BP_LEARNED_MAX_STEM * 4 + 1 < BP_LEARNED_MAX_FEAT, "stems fit features");
+    const int stem = o->stem;
+    const bp_word_t *words = e->words;
     lw_tok_t *tok = W->tok;
-    size_t nt = 0;
-    int url = 0;
-    size_t url_end = 0;
+    size_t nt = 0, nnear = 0, url_end = 0; /* the words starting before url_end are in a link */
+    /* the token before: its hit (brand tokens), sentence, and 1 if special (<b>, <o>, @, <n>:
+     * no unigram of its own; two of them make no pair) */
+    int prev_hit = -1, prev_sentence = -1, prev_special = 0;
+    uint32_t prev_len = 0;
     for (size_t w = w0; w < w1; w++) {
-        const bp_word_t *wd = &e->words[w];
-        if (url && wd->s < url_end)
+        const bp_word_t *wd = &words[w];
+        if (wd->s < url_end || lw_url_at(t, len, wd, w == w0, &url_end))
             continue;
-        url = 0;
-        if (wd->e + 3 <= len && t[wd->e] == ':' && t[wd->e + 1] == '/' && t[wd->e + 2] == '/') {
-            url = 1; /* "http://...": every word up to the next space */
-        } else if (wd->e - wd->s == 3 && memcmp(t + wd->s, "www", 3) == 0 && wd->e < len &&
-                   t[wd->e] == '.') {
-            url = 1;
-        } else if (w == w0 && lw_in_url(t, len, wd->s)) {
-            url = 1;
-        }
-        if (url) {
-            url_end = wd->s;
-            while (url_end < len && t[url_end] != ' ' && t[url_end] != '\n' && t[url_end] != '\t')
-                url_end++;
-            continue;
-        }
-        lw_tok_t k = {t + wd->s, wd->e - wd->s, 0, wd->sentence, neg[w - w0], 0, -1, -1};
-        int hb = bw[w - w0];
+        lw_tok_t *k = &tok[nt];
+        int hb = bw[w - w0], special = 1;
         if (hb >= 0) {
-            if (nt && tok[nt - 1].hit == hb)
+            if (prev_hit == hb)
                 continue; /* the same hit's next word */
-            k.s = "<o>"; /* or "<b>": lw_give */
-            k.len = 3;
-            k.special = 1;
-            k.hit = hb;
-            k.owner = r->m[h[hb].m].owner;
+            k->s = "<o>"; /* or "<b>": lw_str, lw_h */
+            k->len = 3;
+            k->h = h_o;
+            k->owner = r->m[h[hb].m].owner;
         } else if (wd->s > 0 && t[wd->s - 1] == '@') {
-            k.s = "@";
-            k.len = 1;
-            k.special = 1;
+            k->s = "@";
+            k->len = 1;
+            k->h = learned_hash("@", 1);
+            k->owner = -1;
         } else {
-            size_t i = wd->s, letters = 0;
-            while (i < wd->e && t[i] >= '0' && t[i] <= '9')
-                i++;
-            int number = i == wd->e;
-            i = wd->s;
-            while (i < wd->e && letters < (size_t)o->stem) {
-                unsigned char c = (unsigned char)t[i];
-                if (c < 0x80)
-                    i++;
-                else if (c < 0xE0 && i + 1 < wd->e) /* two bytes (valid UTF-8: normalized) */
-                    i += 2;
-                else
-                    bp_utf8_decode(t, wd->e, &i);
-                letters++;
-            }
-            if (number) {
-                k.s = "<n>";
-                k.len = 3;
-                k.special = 1;
-            } else {
-                k.len = (uint32_t)(i - wd->s);
-            }
+            special = lw_word_tok(t, len, wd, stem, k);
+            k->owner = -1;
         }
-        if (k.hit < 0)
-            k.h = learned_hash(k.s, k.len);
-        tok[nt++] = k;
+        uint32_t kl = k->len;
+        unsigned f = special ? 0 : LW_F_UNI | (neg[w - w0] ? LW_F_NEG : 0);
+        if (nt && prev_sentence == wd->sentence && !(prev_special && special) &&
+            prev_len + 1 + kl < max)
+            f |= prev_hit >= 0 || hb >= 0 ? LW_F_PB : LW_F_PC;
+        k->feat = f;
+        if (f & LW_F_PB)
+            W->near[nnear++] = (uint16_t)nt;
+        prev_hit = hb;
+        prev_sentence = wd->sentence;
+        prev_special = special;
+        prev_len = kl;
+        nt++;
     }
     W->nt = nt;
+    W->nnear = nnear;
     /* marks: from the window's first word to the word after its last (a smiley follows the
      * words it belongs to) */
     W->ma = o->scope == BP_LS_TEXT ? 0 : e->words[w0].s;
@@ -670,43 +894,45 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
 }
 
 /* The token's string as brand sees it. */
-static const char *lw_str(const lw_tok_t *k, int brand)
+static inline const char *lw_str(const lw_tok_t *k, int brand)
 {
     return k->owner >= 0 && k->owner == brand ? "<b>" : k->s;
 }
 
-/* One feature of a window, in parts: an optional one-byte prefix ('!' for a negated word), the
- * token a (and the token b of a pair), with their learned_hash values. */
-typedef void (*lw_visit_fn)(void *ctx, unsigned kind, char pre, const char *a, size_t an,
-                            uint64_t ha, const char *b, size_t bn, uint64_t hb);
+/* The token's hash as brand sees it (h_b: learned_hash of "<b>"; brand >= 0, owner is -1 for a
+ * word). */
+static inline uint64_t lw_h(const lw_tok_t *k, int brand, uint64_t h_b)
+{
+    return k->owner == brand ? h_b : k->h;
+}
+
+/* One feature of a window: kind LF_UNI (token a), LF_NEG ("!" + a) or LF_PAIR (a b), a and b
+ * as brand sees them (lw_str, lw_h); plain: 1 if neither is a brand token. */
+typedef void (*lw_visit_fn)(void *ctx, unsigned kind, const lw_tok_t *a, const lw_tok_t *b,
+                            int brand, int plain);
 
 /* Walks the word features of window W for brand (part: LW_ALL, LW_COMMON or LW_BRAND) in their
- * order, leaving out what would be BP_LEARNED_MAX_FEAT bytes or more; the marks are not among
- * them (lw_marks). The one place that says which features a window has: lw_give writes them
- * out, lw_give_sum looks them up. h_b, h_o: learned_hash of "<b>" and "<o>". */
+ * order, as lw_tokenize marked them (features of BP_LEARNED_MAX_FEAT bytes or more are not);
+ * the marks are not among them (lw_marks). lw_give writes them out, lw_give_sum looks them
+ * up. */
 static inline __attribute__((always_inline)) void
-lw_each(const lw_win_t *W, int brand, int part, uint64_t h_b, uint64_t h_o, lw_visit_fn visit,
-        void *ctx)
+lw_each(const lw_win_t *W, int brand, int part, lw_visit_fn visit, void *ctx)
 {
     const lw_tok_t *tok = W->tok;
-    const size_t max = BP_LEARNED_MAX_FEAT;
+    if (part == LW_BRAND) {
+        for (size_t j = 0; j < W->nnear; j++)
+            visit(ctx, LF_PAIR, &tok[W->near[j] - 1], &tok[W->near[j]], brand, 0);
+        return;
+    }
+    unsigned pairs = part == LW_ALL ? LW_F_PC | LW_F_PB : LW_F_PC;
     for (size_t i = 0; i < W->nt; i++) {
-        const lw_tok_t *k = &tok[i];
-        if (!k->special && part != LW_BRAND) {
-            if (k->len < max)
-                visit(ctx, LF_UNI, 0, k->s, k->len, k->h, NULL, 0, 0);
-            if (k->neg && 1 + k->len < max)
-                visit(ctx, LF_NEG, '!', k->s, k->len, k->h, NULL, 0, 0);
-        }
-        if (!i)
-            continue;
-        const lw_tok_t *p = &tok[i - 1];
-        int of_brand = p->hit >= 0 || k->hit >= 0;
-        if (p->sentence == k->sentence && !(p->special && k->special) &&
-            (part == LW_ALL || of_brand == (part == LW_BRAND)) && p->len + 1 + k->len < max)
-            visit(ctx, LF_PAIR, 0, lw_str(p, brand), p->len,
-                  p->hit >= 0 ? (p->owner == brand ? h_b : h_o) : p->h, lw_str(k, brand), k->len,
-                  k->hit >= 0 ? (k->owner == brand ? h_b : h_o) : k->h);
+        unsigned f = tok[i].feat;
+        if (f & LW_F_UNI)
+            visit(ctx, LF_UNI, &tok[i], NULL, brand, 1);
+        if (f & LW_F_NEG)
+            visit(ctx, LF_NEG, &tok[i], NULL, brand, 1);
+        if (f & pairs)
+            visit(ctx, LF_PAIR, &tok[i - 1], &tok[i], brand, part == LW_COMMON);
     }
 }
 
@@ -716,11 +942,12 @@ typedef struct lw_cb_ctx {
     size_t n;
 } lw_cb_ctx_t;
 
-static void lw_visit_emit(void *ctx, unsigned kind, char pre, const char *a, size_t an,
-                          uint64_t ha, const char *b, size_t bn, uint64_t hb)
+static void lw_visit_emit(void *ctx, unsigned kind, const lw_tok_t *a, const lw_tok_t *b,
+                          int brand, int plain)
 {
     lw_cb_ctx_t *c = ctx;
-    c->n += lw_emit(c->cb, c->ctx, pre, a, an, b, bn);
+    c->n += lw_emit(c->cb, c->ctx, kind == LF_NEG ? '!' : 0, lw_str(a, brand), a->len,
+                    b ? lw_str(b, brand) : NULL, b ? b->len : 0);
 }
 
 /* Gives the features of window W for brand (part: LW_ALL, LW_COMMON or LW_BRAND). */
@@ -728,7 +955,7 @@ static size_t lw_give(const bp_engine_t *e, const lw_win_t *W, int brand, int pa
                       bp_learned_cb cb, void *ctx)
 {
     lw_cb_ctx_t c = {cb, ctx, 0};
-    lw_each(W, brand, part, 0, 0, lw_visit_emit, &c);
+    lw_each(W, brand, part, lw_visit_emit, &c);
     if (part != LW_BRAND && W->marks)
         c.n += lw_marks(e->norm.text, W->ma, W->mb, cb, ctx);
     return c.n;
@@ -738,24 +965,26 @@ static size_t learned_features(const bp_engine_t *e, const bp_learned_opts_t *o,
                                int part, bp_learned_cb cb, void *ctx)
 {
     lw_win_t W;
-    lw_tokenize(e, o, brand, &W);
+    lw_tokenize(e, o, brand, 0, &W);
     return lw_give(e, &W, brand, part, cb, ctx);
 }
 
 /* ---- scoring ---- */
 
-/* The weight of the feature of hash h if it is pool string a (+ " " + b when b): what
- * bp_learned_weight answers for that string, without the string written out. */
-static double lw_weight_parts(const bp_learned_t *m, uint64_t h, char pre, const char *a,
-                              size_t an, const char *b, size_t bn)
+/* The weight of the feature of key h whose string is (pre) a (" " b): what bp_learned_weight
+ * answers for that string, without the string written out. Called only when lf_maybe says
+ * the key may be there. */
+static __attribute__((noinline)) double lw_weight_parts(const bp_learned_t *m, uint64_t h,
+                                                        unsigned kind, const lw_tok_t *ta,
+                                                        const lw_tok_t *tb, int brand)
 {
-    uint64_t bit = (h >> 40) & m->bits_mask;
-    if (!(m->bits[bit >> 6] >> (bit & 63) & 1))
-        return 0;
+    char pre = kind == LF_NEG ? '!' : 0;
+    const char *a = lw_str(ta, brand), *b = tb ? lw_str(tb, brand) : NULL;
+    size_t an = ta->len, bn = tb ? tb->len : 0;
     size_t len = (pre ? 1 : 0) + an + (b ? bn + 1 : 0);
     for (size_t at = (size_t)h & (m->cap - 1);; at = (at + 1) & (m->cap - 1)) {
         const bp_learned_ent_t *x = &m->tab[at];
-        if (!x->hash)
+        if (!x->offlen)
             return 0;
         if (x->hash != h || (x->offlen & 255) != len)
             continue;
@@ -771,6 +1000,8 @@ static double lw_weight_parts(const bp_learned_t *m, uint64_t h, char pre, const
 typedef struct lw_sum {
     const bp_learned_t *m;
     double sum;
+    const uint64_t *bits; /* copies of m's: the walk keeps them in registers */
+    uint64_t bits_mask, h_b;
 } lw_sum_t;
 
 static void lw_add(void *ctx, const char *f, size_t len)
@@ -779,34 +1010,34 @@ static void lw_add(void *ctx, const char *f, size_t len)
     s->sum += bp_learned_weight(s->m, f, len, NULL);
 }
 
-typedef struct lw_sum_ctx {
-    const bp_learned_t *m;
-    double sum;
-} lw_sum_ctx_t;
-
+/* A feature not in the model adds 0 to the sum, which leaves it as it was (it is never -0:
+ * it starts at +0, and x + y rounds to -0 only when both are -0): such features are skipped,
+ * the others are added in the same order. */
 static inline __attribute__((always_inline)) void
-lw_visit_sum(void *ctx, unsigned kind, char pre, const char *a, size_t an, uint64_t ha,
-             const char *b, size_t bn, uint64_t hb)
+lw_visit_sum(void *ctx, unsigned kind, const lw_tok_t *a, const lw_tok_t *b, int brand,
+             int plain)
 {
-    lw_sum_ctx_t *c = ctx;
-    c->sum += lw_weight_parts(c->m, lf_mix(ha, hb, kind), pre, a, an, b, bn);
+    lw_sum_t *c = ctx;
+    uint64_t h = plain ? lf_key(a->h, b ? b->h : 0, kind)
+                       : lf_key(lw_h(a, brand, c->h_b), lw_h(b, brand, c->h_b), kind);
+    uint64_t bit = (h >> 40) & c->bits_mask;
+    if (c->bits[bit >> 6] >> (bit & 63) & 1) /* lf_maybe */
+        c->sum += lw_weight_parts(c->m, h, kind, a, b, brand);
 }
 
 /* lw_give with the model's weights summed into *sum instead of the strings given: the same
  * features in the same order (lw_each, so the same sum to the last bit), each looked up by a
- * hash made from its tokens' hashes. tests/unit/test_learned.c holds the two to each other. */
-static void lw_give_sum(const bp_engine_t *e, const lw_win_t *W, int brand, int part,
-                        const bp_learned_t *m, double *sum)
+ * key made from its tokens' hashes. tests/unit/test_learned.c holds the two to each other. */
+static inline __attribute__((always_inline)) void
+lw_give_sum(const bp_engine_t *e, const lw_win_t *W, int brand, int part, const bp_learned_t *m,
+            double *sum)
 {
     if (!m->cap)
         return;
-    lw_sum_ctx_t c = {m, *sum};
-    lw_each(W, brand, part, m->h_b, m->h_o, lw_visit_sum, &c);
-    if (part != LW_BRAND && W->marks) {
-        lw_sum_t ms = {m, c.sum};
-        lw_marks(e->norm.text, W->ma, W->mb, lw_add, &ms);
-        c.sum = ms.sum;
-    }
+    lw_sum_t c = {m, *sum, m->bits, m->bits_mask, m->h_b};
+    lw_each(W, brand, part, lw_visit_sum, &c);
+    if (part != LW_BRAND && W->marks)
+        lw_marks(e->norm.text, W->ma, W->mb, lw_add, &c);
     *sum = c.sum;
 }
 
@@ -820,7 +1051,7 @@ int bp_learned_apply(bp_engine_t *e, const bp_learned_t *m)
     lw_win_t W;
     if (share) {
         /* one window for all: the tokens are made once */
-        lw_tokenize(e, &m->opts, res->bs[0].brand, &W);
+        lw_tokenize(e, &m->opts, res->bs[0].brand, m->h_o, &W);
         lw_give_sum(e, &W, res->bs[0].brand, LW_COMMON, m, &common);
     }
     for (size_t i = 0; i < res->nbs; i++) {
@@ -829,7 +1060,7 @@ int bp_learned_apply(bp_engine_t *e, const bp_learned_t *m)
         if (share) {
             lw_give_sum(e, &W, bs->brand, LW_BRAND, m, &sum);
         } else {
-            lw_tokenize(e, &m->opts, bs->brand, &W);
+            lw_tokenize(e, &m->opts, bs->brand, m->h_o, &W);
             lw_give_sum(e, &W, bs->brand, LW_ALL, m, &sum);
         }
         bs->lex = bs->score;

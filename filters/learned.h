@@ -32,8 +32,8 @@ typedef struct bp_learned_opts {
     bp_learned_scope_t scope;
 } bp_learned_opts_t;
 
-/* One model entry (16 bytes: the table stays small in cache): a feature string in the model's
- * pool and its weight. */
+/* One model entry (16 bytes: the table stays small in cache): a feature's key (learned.c:
+ * lf_hash), its string in the model's pool and its weight. */
 typedef struct bp_learned_ent {
     uint64_t hash;
     uint32_t offlen; /* the string: pool + (offlen >> 8), (offlen & 255) bytes */
@@ -49,7 +49,8 @@ typedef struct bp_learned {
     double band_lo, band_hi;  /* a combined brand score strictly inside is neutral (0) */
     char *pool;               /* feature strings, NUL-separated */
     size_t pool_len;
-    bp_learned_ent_t *tab;    /* open addressing, cap a power of two; hash 0 = empty */
+    bp_learned_ent_t *tab;    /* open addressing, cap a power of two; offlen 0 = empty (no
+                               * feature is empty) */
     size_t cap, n;
     uint64_t *bits;           /* one bit per hash (high bits), 16+ bits per feature: most
                                * features of a post are not in the model, and this small

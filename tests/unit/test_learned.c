@@ -100,6 +100,54 @@ TEST(folding_reaches_features)
     bp_buf_free(&b);
 }
 
+/* The first n code points of the UTF-8 string s (all of it if shorter), into out. */
+static void utf8_prefix(const char *s, int n, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (int k = 0; s[i] && k < n; k++)
+        do
+            i++;
+        while (((unsigned char)s[i] & 0xC0) == 0x80);
+    snprintf(out, cap, "%.*s", (int)i, s);
+}
+
+/* A word's stem is its first `stem` letters, whatever their widths (one to three bytes, mixed),
+ * whether it ends before, at or past 16 bytes, and whether the word ends the text or not. */
+TEST(stems_of_every_width)
+{
+    static const char *const words[] = {
+        "работает", "превосходнейшими", "высококвалифицированный", "great", "ok", "я",
+        "internationalization", "καλημέρα", "ευχαριστώ", "café", "naïve", "überraschend",
+        "服务很好", "非常糟糕的服务", "გამარჯობა", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        "a1b2c3d4e5f6g7h8", "4g", "ѣѣѣ"};
+    bp_buf_t b = BP_BUF_INIT(1 << 16);
+    char text[512], want[600], stem[256];
+    for (int st = 3; st <= BP_LEARNED_MAX_STEM; st++) {
+        bp_learned_opts_t o = {st, BP_LS_TEXT};
+        for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+            char *nw = bp_normalize_cstr(words[i], &R->nopts);
+            CHECK(nw != NULL);
+            if (!nw)
+                continue;
+            utf8_prefix(nw, st, stem, sizeof stem);
+            snprintf(want, sizeof want, "%s|<b> %s", stem, stem);
+            for (int pad = 0; pad < 3; pad++) {
+                /* the word at the end, followed by a few spaces, followed by many */
+                snprintf(text, sizeof text, "Сбербанк %s%.*s", words[i], pad * 12,
+                         "                        ");
+                features_of(text, "sberbank", &o, &b);
+                if (strcmp(b.data, want) != 0) {
+                    fprintf(stderr, "    stem %d of \"%s\": \"%s\", expected \"%s\"\n", st,
+                            text, b.data, want);
+                    CHECK(0);
+                }
+            }
+            free(nw);
+        }
+    }
+    bp_buf_free(&b);
+}
+
 TEST(per_brand_windows)
 {
     bp_learned_opts_t o = {5, BP_LS_SENTENCE};
@@ -335,6 +383,210 @@ TEST(random_texts_same_sums)
     bp_rules_free(r);
 }
 
+/* Random text of 1..maxw words of words[], each followed by ' ' or ',' (the last one by
+ * nothing, one time in four, when end_bare: a word at the very end of the text). */
+static size_t random_text(uint32_t *seed, const char *const *words, size_t nw, size_t maxw,
+                          int end_bare, char *text, size_t cap)
+{
+    size_t len = 0;
+    *seed = *seed * 1103515245u + 12345u;
+    size_t n = 1 + (*seed >> 16) % maxw;
+    for (size_t j = 0; j < n; j++) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *w = words[(*seed >> 16) % nw];
+        size_t wl = strlen(w);
+        if (len + wl + 2 >= cap)
+            break;
+        memcpy(text + len, w, wl);
+        len += wl;
+        text[len++] = (*seed >> 8) % 7 ? ' ' : ',';
+    }
+    *seed = *seed * 1103515245u + 12345u;
+    if (end_bare && len && (*seed >> 16) % 4 == 0)
+        len--;
+    text[len] = 0;
+    return len;
+}
+
+/* Words of many shapes for the stem and hash fast paths: one-byte (Latin), two-byte
+ * (Cyrillic, Greek, accented Latin) and three-byte letters (CJK, Georgian), mixed widths, stems
+ * ending before, at and past 16 bytes (longer words), numbers, words opening with a digit,
+ * brands, negators, handles, links, emoticons. */
+static const char *const rich_words[] = {
+    "Сбербанк", "МТС", "Билайн", "united", "@AmericanAir", "ВТБ", "не", "нет", "not",
+    "работает", "превосходнейшими", "высококвалифицированный", "ужасно", "ок", "я",
+    "great", "internationalization", "ok", "a", "delayed", "flight",
+    "καλημέρα", "ευχαριστώ", "café", "naïve", "überraschend", "sehr",
+    "服务很好", "非常糟糕的服务", "გამარჯობა", "ძალიან",
+    "4g", "2gis", "100500", "3", "42x", "a1b2c3d4e5f6g7h8",
+    "@user", "https://t.co/AbC", "www.example.com", ",", ".", "!", "?", "(", ")", "))", "((",
+    ":)", "😡", "👍", "—", "«", "»", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"};
+
+typedef struct feat_set {
+    char **f;
+    size_t n, cap;
+} feat_set_t;
+
+static void feat_collect(void *ctx, const char *f, size_t len)
+{
+    feat_set_t *s = ctx;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->f = realloc(s->f, s->cap * sizeof *s->f);
+    }
+    s->f[s->n] = malloc(len + 1);
+    memcpy(s->f[s->n], f, len);
+    s->f[s->n][len] = 0;
+    s->n++;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A rules dir in dir: the shipped brands, lexicons and policy (symlinks) and model/m.yaml. */
+static int model_dir(const char *dir, const char *model)
+{
+    const char *const parts[] = {"brands", "lexicon", "policy.yaml"};
+    char p[4096], q[4096];
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "rules/%s", parts[i]);
+        snprintf(q, sizeof q, "%s/%s", dir, parts[i]);
+        char *abs = realpath(p, NULL);
+        unlink(q);
+        if (!abs || symlink(abs, q) < 0) {
+            free(abs);
+            return -1;
+        }
+        free(abs);
+    }
+    snprintf(p, sizeof p, "%s/model", dir);
+    mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/model/m.yaml", dir);
+    FILE *f = fopen(p, "w");
+    if (!f)
+        return -1;
+    fputs(model, f);
+    fclose(f);
+    return 0;
+}
+
+static void model_dir_remove(const char *dir)
+{
+    const char *const parts[] = {"brands", "lexicon", "policy.yaml", "model/m.yaml", "model"};
+    char p[4096];
+    for (int i = 0; i < 5; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, parts[i]);
+        if (i == 4)
+            rmdir(p);
+        else
+            unlink(p);
+    }
+    rmdir(dir);
+}
+
+/* For several stems and scopes: a model holding every feature that extraction gives on random
+ * texts of rich_words (so that nearly every lookup is a hit, and a wrong hash or a wrong stem
+ * end would show), with weights of different sizes; the scorer's sums must equal the sums of
+ * the extracted strings' weights on those texts and on new ones. */
+TEST(every_feature_model_same_sums)
+{
+    static const struct { int stem; const char *scope; } cfg[] = {
+        {3, "text"}, {5, "text"}, {8, "text"}, {12, "text"}, {5, "sentence"}, {8, "clause"},
+        {6, "sentence"}};
+    const size_t nw = sizeof rich_words / sizeof *rich_words;
+    char dir[] = "/tmp/bp-learned-all-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    bp_buf_t y = BP_BUF_INIT(1 << 24);
+    for (size_t c = 0; c < sizeof cfg / sizeof *cfg; c++) {
+        /* 1: the features of the texts, under a model of one feature with these options */
+        bp_buf_reset(&y);
+        bp_buf_printf(&y, "model: sentiment\nlanguage: ru\nstem: %d\nscope: %s\nblend: 1.5\n"
+                      "bias: 0.25\nfeatures:\n  - \"x\": 1\n", cfg[c].stem, cfg[c].scope);
+        bp_buf_putc(&y, 0);
+        CHECK_INT(model_dir(dir, y.data), 0);
+        bp_rules_t *r = bp_rules_load(dir, NULL);
+        CHECK(r != NULL);
+        if (!r)
+            break;
+        bp_engine_t *e = bp_engine_new(r);
+        feat_set_t fs = {0};
+        uint32_t seed = 977 + (uint32_t)c;
+        char text[2048];
+        for (int it = 0; it < 600; it++) {
+            size_t len = random_text(&seed, rich_words, nw, 30, 1, text, sizeof text);
+            if (bp_engine_run(e, text, len, "ru", 0, NULL, NULL) != 0 || !e->res.model)
+                continue;
+            for (size_t i = 0; i < e->res.nbs; i++)
+                bp_learned_features(e, &e->res.model->opts, e->res.bs[i].brand, feat_collect,
+                                    &fs);
+        }
+        bp_engine_free(e);
+        /* 2: the model of them all (those in normalized form: the loader takes only those) */
+        qsort(fs.f, fs.n, sizeof *fs.f, str_cmp);
+        bp_buf_reset(&y);
+        bp_buf_printf(&y, "model: sentiment\nlanguage: ru\nstem: %d\nscope: %s\nblend: 1.5\n"
+                      "bias: 0.25\nfeatures:\n", cfg[c].stem, cfg[c].scope);
+        size_t kept = 0;
+        for (size_t i = 0; i < fs.n; i++) {
+            char *nf = bp_normalize_cstr(fs.f[i], &r->nopts);
+            if ((i == 0 || strcmp(fs.f[i], fs.f[i - 1]) != 0) && nf && strcmp(nf, fs.f[i]) == 0 &&
+                !strchr(fs.f[i], '"') && !strchr(fs.f[i], '\\')) {
+                bp_buf_printf(&y, "  - \"%s\": %g\n", fs.f[i],
+                              ((double)(kept * 7919 % 2001) - 1000) / 997.0);
+                kept++;
+            }
+            free(nf);
+        }
+        bp_buf_putc(&y, 0);
+        for (size_t i = 0; i < fs.n; i++)
+            free(fs.f[i]);
+        free(fs.f);
+        bp_rules_free(r);
+        CHECK(kept > 200);
+        CHECK_INT(model_dir(dir, y.data), 0);
+        bp_buf_t errs = BP_BUF_INIT(1 << 16);
+        r = bp_rules_load(dir, &errs);
+        if (!r)
+            fprintf(stderr, "    %s\n", errs.data ? errs.data : "?");
+        bp_buf_free(&errs);
+        CHECK(r != NULL);
+        if (!r)
+            break;
+        CHECK_INT(r->models[0].n, kept);
+        /* 3: the same texts (every feature known), then new ones */
+        e = bp_engine_new(r);
+        int checked = 0, bad = 0;
+        size_t known = 0, all = 0;
+        for (int round = 0; round < 2; round++) {
+            seed = round ? 31337 + (uint32_t)c : 977 + (uint32_t)c;
+            for (int it = 0; it < 600; it++) {
+                size_t len = random_text(&seed, rich_words, nw, 30, 1, text, sizeof text);
+                if (bp_engine_run(e, text, len, "ru", 0, NULL, NULL) != 0 || !e->res.model)
+                    continue;
+                for (size_t i = 0; i < e->res.nbs; i++) {
+                    double sum, want = learned_from_features(e, i, &sum);
+                    checked++;
+                    all++;
+                    known += sum != 0;
+                    if (fabs(e->res.bs[i].learned - want) >= 1e-9 && !bad++)
+                        fprintf(stderr, "    stem %d, scope %s: learned %.17g, the features' "
+                                "sum %.17g, in \"%s\"\n", cfg[c].stem, cfg[c].scope,
+                                e->res.bs[i].learned, want, text);
+                }
+            }
+        }
+        CHECK_INT(bad, 0);
+        CHECK(checked > 400);
+        CHECK(known > all * 9 / 10);
+        bp_engine_free(e);
+        bp_rules_free(r);
+    }
+    bp_buf_free(&y);
+    model_dir_remove(dir);
+}
+
 TEST(explain_shows_learned)
 {
     bp_buf_t out = BP_BUF_INIT(1 << 20);
@@ -368,12 +620,14 @@ int main(void)
     RUN(negation_window);
     RUN(folding_reaches_features);
     RUN(per_brand_windows);
+    RUN(stems_of_every_width);
     RUN(loads_good_model);
     RUN(broken_models);
     RUN(score_arithmetic);
     RUN(explain_shows_learned);
     RUN(shared_features_same_sums);
     RUN(random_texts_same_sums);
+    RUN(every_feature_model_same_sums);
     if (made) {
         char p[256];
         snprintf(p, sizeof p, "%s/model/m.yaml", dir);
