@@ -1,10 +1,11 @@
 /* prefilter.c — the literal prefilter: finds every occurrence of every rule literal in one
  * pass over the normalized text. Literals are bucketed by their first 1, 2, 3, 4, 6 or 8 bytes
  * (the most their length allows; 8 bytes are 4 Cyrillic letters, so buckets stay small) in
- * hash tables with a bitmap in front for quick rejection. At each character position, a table
- * indexed by the next two bytes says which key lengths can start there at all (for the long
- * ones, a second table by a hash of four bytes), so a position costs one or two L1 lookups
- * however many rules there are, and only the tables that may hold a literal are probed.
+ * hash tables. At each character position, a table indexed by the next two bytes says which
+ * key lengths can start there at all (for the long ones, a second table by a hash of four
+ * bytes), so a position costs one or two L1 lookups however many rules there are, and only
+ * the tables that may hold a literal are probed (a bitmap in front of them rejected too few
+ * lookups to pay: most of the ones left find their key).
  * A bucket holds each distinct literal once, with the ids of every rule that wants it; one
  * is compared by its first and its last 8 bytes against the text (a memcmp only for the
  * middle of literals over 16 bytes).
@@ -30,7 +31,6 @@
 #include "ruleset.h"
 
 #define PF_MAX_LITERALS (1u << 22)
-#define PF_BITS 16 /* quick-reject bitmap: 2^16 bits = 8 KiB */
 
 /* A literal as added (sorted at build time into its bucket's order). */
 typedef struct pf_lit {
@@ -59,6 +59,7 @@ static const size_t pf_klens[PF_NK] = {1, 2, 3, 4, 6, 8};
 typedef struct pf_table {
     pf_slot_t *slots;      /* open addressing; count 0 = empty */
     uint32_t mask;
+    unsigned shift;        /* 64 - log2(slots) */
     size_t nkeys;
 } pf_table_t;
 
@@ -67,10 +68,6 @@ enum { PF_ANY = 0, PF_WS = 1, PF_NG = 2 };
 typedef struct pf_group {
     pf_table_t t[PF_NK];   /* by key length pf_klens[] */
     size_t nents;
-    /* quick reject, one bitmap for every key length (up to 8 KiB: stays in L1 while the text
-     * is scanned; a bitmap per length did not), sized to the group's keys */
-    uint64_t *bits;
-    unsigned shift;        /* 64 - log2(bits in the bitmap) */
     /* the keys of 4, 6 and 8 bytes (bit ki) that may start with the 4 bytes of a position,
      * by a hash of them (2^PF_LM4_BITS entries; a collision only costs a lookup) */
     uint8_t *lm4;
@@ -107,7 +104,6 @@ void bp_prefilter_free(bp_prefilter_t *p)
     for (int g = 0; g < PF_NG; g++) {
         for (int k = 0; k < PF_NK; k++)
             free(p->g[g].t[k].slots);
-        free(p->g[g].bits);
         free(p->g[g].lm4);
     }
     free(p->lm);
@@ -170,15 +166,18 @@ static uint64_t pf_key(const char *s, size_t k)
     return v;
 }
 
-/* The bitmap bit of a key of key length index ki in a bitmap of 2^(64 - shift) bits. */
+/* The lm4 index of 4 bytes (ki: PF_NK), in a table of 2^(64 - shift) entries. */
 static inline uint32_t pf_hash(uint64_t key, int ki, unsigned shift)
 {
     return (uint32_t)(((key + (uint64_t)ki) * 0x9E3779B97F4A7C15ull) >> shift);
 }
 
-static uint32_t pf_slot0(uint64_t key, uint32_t mask)
+/* The first slot of key in a table of 2^(64 - shift) slots: the top bits of the product, which
+ * every byte of the key reaches (the middle ones missed the last bytes: keys that differ only
+ * in their fourth letter fell on one chain). */
+static inline uint32_t pf_slot0(uint64_t key, unsigned shift)
 {
-    return (uint32_t)((key * 0xC2B2AE3D27D4EB4Full) >> 32) & mask;
+    return (uint32_t)((key * 0xC2B2AE3D27D4EB4Full) >> shift);
 }
 
 /* Index into pf_klens of the key length a literal of len bytes is filed under. */
@@ -217,7 +216,7 @@ static inline uint32_t pf_lead2(unsigned char b0, unsigned char b1)
     return (uint32_t)b0 | (uint32_t)b1 << 8;
 }
 
-/* Builds group gi's tables and bitmaps from its distinct literals p->ents[first, end), and
+/* Builds group gi's tables from its distinct literals p->ents[first, end), and
  * its half of p->lm. */
 static int pf_build_group(bp_prefilter_t *p, int gi, size_t first, size_t end)
 {
@@ -226,14 +225,8 @@ static int pf_build_group(bp_prefilter_t *p, int gi, size_t first, size_t end)
     g->nents = end - first;
     if (!g->nents)
         return 0;
-    /* bitmaps of 16 bits per literal, 2^9 to 2^PF_BITS bits */
-    unsigned lg = 9;
-    while (lg < PF_BITS && ((size_t)1 << lg) < g->nents * 16)
-        lg++;
-    g->shift = 64 - lg;
-    g->bits = calloc(((size_t)1 << lg) / 64, sizeof *g->bits);
     g->lm4 = calloc((size_t)1 << PF_LM4_BITS, 1);
-    if (!g->bits || !g->lm4)
+    if (!g->lm4)
         return -1;
     const pf_ent_t *ents = p->ents;
     size_t i = first;
@@ -255,14 +248,13 @@ static int pf_build_group(bp_prefilter_t *p, int gi, size_t first, size_t end)
         if (!t->slots)
             return -1;
         t->mask = (uint32_t)(cap - 1);
+        t->shift = 64 - (unsigned)__builtin_ctzll(cap);
         t->nkeys = nkeys;
         for (size_t j = start; j < i;) {
             uint64_t key = pf_key(p->pool + ents[j].off, k);
             size_t e = j;
             while (e < i && pf_key(p->pool + ents[e].off, k) == key)
                 e++;
-            uint32_t h = pf_hash(key, ki, g->shift);
-            g->bits[h / 64] |= 1ull << (h % 64);
             const unsigned char *kb = (const unsigned char *)(p->pool + ents[j].off);
             if (k >= 4) {
                 p->lm[pf_lead2(kb[0], kb[1])] |= (uint16_t)(PF_LONG << lmshift);
@@ -272,7 +264,7 @@ static int pf_build_group(bp_prefilter_t *p, int gi, size_t first, size_t end)
                 for (unsigned b2 = from; b2 <= to; b2++)
                     p->lm[pf_lead2(kb[0], (unsigned char)b2)] |= (uint16_t)((1u << ki) << lmshift);
             }
-            uint32_t s = pf_slot0(key, t->mask);
+            uint32_t s = pf_slot0(key, t->shift);
             while (t->slots[s].count)
                 s = (s + 1) & t->mask;
             t->slots[s] = (pf_slot_t){key, (uint32_t)j, (uint32_t)(e - j)};
@@ -390,10 +382,7 @@ pf_probe(const bp_prefilter_t *p, const pf_group_t *g, const char *text, size_t 
         if (pf_klens[ki] > avail)
             break;
         uint64_t key = word & p->kmask[ki];
-        uint32_t h = pf_hash(key, ki, g->shift);
-        if (!(g->bits[h / 64] & (1ull << (h % 64))))
-            continue;
-        uint32_t s = pf_slot0(key, t->mask);
+        uint32_t s = pf_slot0(key, t->shift);
         while (t->slots[s].count && t->slots[s].key != key)
             s = (s + 1) & t->mask;
         if (!t->slots[s].count)
@@ -595,13 +584,13 @@ pf_visit_block(const bp_prefilter_t *p, const uint16_t *lm, const char *text, si
     uint32_t cand[64];
     unsigned nc = 0;
     while (pos) {
-        unsigned j = (unsigned)__builtin_ctzll(pos);
+        uint64_t j = (uint64_t)__builtin_ctzll(pos);
         pos &= pos - 1;
         unsigned m = pf_lm(lm, s + j);
         if (!(starts >> j & 1))
             m &= 0xFF;
-        cand[nc] = m << 8 | j;
-        nc += m != 0;
+        if (m)
+            cand[nc++] = m << 8 | (unsigned)j;
     }
     for (unsigned q = 0; q < nc; q++) {
         unsigned j = cand[q] & 0xFF, m = cand[q] >> 8;
