@@ -365,14 +365,15 @@ static void pf_flush(const bp_prefilter_t *p, const pf_hit_t *h, size_t n, bp_pr
 }
 
 /* Looks up every literal of group g that starts at text[i] (word: the next 8 bytes, zero
- * beyond the text's end; avail bytes left; m2: the group's byte of p->lm, not 0); appends
+ * beyond the text's end; avail bytes left; m2: the group's byte of p->lm, not 0, or the key
+ * lengths to look up (bit ki) if its lm4 was consulted already); appends
  * the ones there to hits (*nh of them, room for p->maxhere more), or calls back their ids
  * if hits is NULL. */
 static inline __attribute__((always_inline)) void
 pf_probe(const bp_prefilter_t *p, const pf_group_t *g, const char *text, size_t i, uint64_t word,
          size_t avail, unsigned m2, bp_prefilter_cb cb, void *ctx, pf_hit_t *hits, size_t *nh)
 {
-    unsigned m = m2 & ((1u << PF_K4) - 1);
+    unsigned m = m2 & ~PF_LONG; /* (m2 from pf_visit_block: its long keys told already) */
     if ((m2 & PF_LONG) && avail >= 4)
         m |= g->lm4[pf_hash(word & p->kmask[PF_K4], PF_NK, 64 - PF_LM4_BITS)];
     while (m) {
@@ -580,7 +581,10 @@ pf_visit_block(const bp_prefilter_t *p, const uint16_t *lm, const char *text, si
                size_t base, const unsigned char *s, uint64_t pos, uint64_t starts,
                pf_hit_t *hits, size_t nh, size_t lim, bp_prefilter_cb cb, void *ctx)
 {
-    /* first the positions where some literal may start (a tight loop), then those */
+    /* first the positions where some literal may start (a tight loop), then those; the
+     * anywhere group's long keys are told by their four bytes right away (inside words, most
+     * positions whose two bytes start one are none) */
+    const uint8_t *lm4 = p->g[PF_ANY].lm4;
     uint32_t cand[64];
     unsigned nc = 0;
     while (pos) {
@@ -589,6 +593,11 @@ pf_visit_block(const bp_prefilter_t *p, const uint16_t *lm, const char *text, si
         unsigned m = pf_lm(lm, s + j);
         if (!(starts >> j & 1))
             m &= 0xFF;
+        if (!m)
+            continue;
+        if (m & PF_LONG)
+            m = (m & (0xFF00u | ((1u << PF_K4) - 1))) |
+                lm4[pf_hash(pf_key((const char *)s + j, 4), PF_NK, 64 - PF_LM4_BITS)];
         if (m)
             cand[nc++] = m << 8 | (unsigned)j;
     }
