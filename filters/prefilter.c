@@ -26,6 +26,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PF_TEDDY 1 /* the AVX2 filter of positions inside words, where the CPU has AVX2 */
+#endif
 
 #include "grow.h"
 #include "ruleset.h"
@@ -88,6 +92,14 @@ struct bp_prefilter {
      * 4 bytes or more does; 0: no literal starts here */
     uint16_t *lm;
     int skip_space;        /* no literal starts with ' ': the scan does not visit spaces */
+    /* inside words only group PF_ANY is looked for: a position there is visited only if its
+     * next 4 bytes may start one of its literals (inword 1: by the tables below; 0: group
+     * PF_ANY is empty, none is; -1: every one is, as lm and lm4 say) */
+    int inword;
+    /* the literals of group PF_ANY in 8 buckets (bit b: bucket b); byte k of a position's
+     * 4 may start one of bucket b if bit b is set in lo[k][its low 4 bits] and hi[k][its high
+     * 4 bits] (each table twice, for the two halves of an AVX2 register) */
+    uint8_t tlo[4][32], thi[4][32];
     /* most distinct literals that can start at one position (of one group, every one has
      * another length): the room the scan's hit buffer keeps before each position */
     size_t maxhere;
@@ -306,6 +318,46 @@ static long pf_build_ents(bp_prefilter_t *p, size_t *nents)
     return (long)nany;
 }
 
+static int pf_prefix_cmp(const void *a, const void *b) { return memcmp(a, b, 5); }
+
+/* The filter of positions inside words (p->inword) from the nany distinct literals of group
+ * PF_ANY: their first (up to) 4 bytes, sorted, in 8 buckets of neighbours (which share their
+ * bytes, so a bucket accepts few others); a literal shorter than 4 bytes accepts any byte
+ * after its end. */
+static void pf_build_inword(bp_prefilter_t *p, size_t nany)
+{
+    p->inword = nany ? -1 : 0;
+#ifdef PF_TEDDY
+    /* (beyond 64 literals, the buckets would let most positions through: no filter) */
+    if (!nany || nany > 64 || !__builtin_cpu_supports("avx2"))
+        return;
+    unsigned char (*pre)[5] = malloc(nany * sizeof *pre); /* 4 bytes, then the length */
+    if (!pre)
+        return; /* (no filter: every position looked up) */
+    for (size_t j = 0; j < nany; j++) {
+        size_t n = p->ents[j].len < 4 ? p->ents[j].len : 4;
+        memset(pre[j], 0, 5);
+        memcpy(pre[j], p->pool + p->ents[j].off, n);
+        pre[j][4] = (unsigned char)n;
+    }
+    qsort(pre, nany, sizeof *pre, pf_prefix_cmp);
+    memset(p->tlo, 0, sizeof p->tlo);
+    memset(p->thi, 0, sizeof p->thi);
+    for (size_t j = 0; j < nany; j++) {
+        unsigned bit = 1u << (j * 8 / nany);
+        for (unsigned k = 0; k < 4; k++)
+            for (unsigned h = 0; h < 32; h++) {
+                if (k >= pre[j][4] || h % 16 == (pre[j][k] & 15u))
+                    p->tlo[k][h] |= (uint8_t)bit;
+                if (k >= pre[j][4] || h % 16 == (pre[j][k] >> 4))
+                    p->thi[k][h] |= (uint8_t)bit;
+            }
+    }
+    free(pre);
+    p->inword = 1;
+#endif
+}
+
 int bp_prefilter_build(bp_prefilter_t *p)
 {
     if (p->built)
@@ -330,6 +382,7 @@ int bp_prefilter_build(bp_prefilter_t *p)
             seen[p->ents[j].len] = 1;
         }
     }
+    pf_build_inword(p, (size_t)nany);
     p->skip_space = 1;
     for (unsigned b1 = 0; b1 < 256; b1++)
         if (p->lm[pf_lead2(' ', (unsigned char)b1)])
@@ -521,6 +574,43 @@ static inline uint64_t pf_lead4_64(const unsigned char *s)
     return m;
 }
 
+#ifdef PF_TEDDY
+/* The positions among the 64 at s (readable 3 bytes further) whose next 4 bytes may start a
+ * literal of group PF_ANY, by p->tlo and p->thi (bit j for s + j). */
+__attribute__((target("avx2"))) static uint64_t pf_inword64(const bp_prefilter_t *p,
+                                                             const unsigned char *s)
+{
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    uint64_t m = 0;
+    for (int h = 0; h < 2; h++) {
+        __m256i acc = _mm256_set1_epi8(-1);
+        for (int k = 0; k < 4; k++) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(s + 32 * h + k));
+            __m256i lo = _mm256_and_si256(v, low4);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+            __m256i tl = _mm256_loadu_si256((const __m256i *)p->tlo[k]);
+            __m256i th = _mm256_loadu_si256((const __m256i *)p->thi[k]);
+            acc = _mm256_and_si256(acc, _mm256_and_si256(_mm256_shuffle_epi8(tl, lo),
+                                                         _mm256_shuffle_epi8(th, hi)));
+        }
+        uint32_t none = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(acc, _mm256_setzero_si256()));
+        m |= (uint64_t)~none << (32 * h);
+    }
+    return m;
+}
+#endif
+
+/* The positions among the 64 at s (readable 3 bytes further) that may start a literal of
+ * group PF_ANY: a superset, all of them where there is no filter. */
+static inline uint64_t pf_inword(const bp_prefilter_t *p, const unsigned char *s)
+{
+#ifdef PF_TEDDY
+    if (p->inword > 0)
+        return pf_inword64(p, s);
+#endif
+    return p->inword ? ~0ull : 0;
+}
+
 /* The scan's state between blocks of 64 bytes. */
 typedef struct pf_carry {
     uint64_t cont;   /* continuation bytes the characters begun before the block still owe */
@@ -585,6 +675,7 @@ pf_visit_block(const bp_prefilter_t *p, const uint16_t *lm, const char *text, si
      * anywhere group's long keys are told by their four bytes right away (inside words, most
      * positions whose two bytes start one are none) */
     const uint8_t *lm4 = p->g[PF_ANY].lm4;
+    pos &= starts | pf_inword(p, s);
     uint32_t cand[64];
     unsigned nc = 0;
     while (pos) {
@@ -593,13 +684,11 @@ pf_visit_block(const bp_prefilter_t *p, const uint16_t *lm, const char *text, si
         unsigned m = pf_lm(lm, s + j);
         if (!(starts >> j & 1))
             m &= 0xFF;
-        if (!m)
-            continue;
-        if (m & PF_LONG)
-            m = (m & (0xFF00u | ((1u << PF_K4) - 1))) |
-                lm4[pf_hash(pf_key((const char *)s + j, 4), PF_NK, 64 - PF_LM4_BITS)];
-        if (m)
-            cand[nc++] = m << 8 | (unsigned)j;
+        /* (no branch on m: it is 0 about half the time, unpredictably) */
+        unsigned l4 = lm4[pf_hash(pf_key((const char *)s + j, 4), PF_NK, 64 - PF_LM4_BITS)];
+        m = (m & (0xFF00u | ((1u << PF_K4) - 1))) | (m & PF_LONG ? l4 : 0);
+        cand[nc] = m << 8 | (unsigned)j;
+        nc += m != 0;
     }
     for (unsigned q = 0; q < nc; q++) {
         unsigned j = cand[q] & 0xFF, m = cand[q] >> 8;
