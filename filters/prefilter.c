@@ -235,11 +235,11 @@ static int pf_build_group(bp_prefilter_t *p, int gi, size_t first, size_t end)
     pf_group_t *g = &p->g[gi];
     unsigned lmshift = gi == PF_ANY ? 0 : 8;
     g->nents = end - first;
-    if (!g->nents)
-        return 0;
-    g->lm4 = calloc((size_t)1 << PF_LM4_BITS, 1);
+    g->lm4 = calloc((size_t)1 << PF_LM4_BITS, 1); /* (the scan reads it even for none) */
     if (!g->lm4)
         return -1;
+    if (!g->nents)
+        return 0;
     const pf_ent_t *ents = p->ents;
     size_t i = first;
     for (int ki = 0; ki < PF_NK; ki++) {
