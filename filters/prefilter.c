@@ -17,9 +17,13 @@
  *
  * The scan classifies 64 bytes at a time with SSE2 (character starts, letters and digits,
  * word starts, spaces) into bit masks and visits only the character starts that are not
- * spaces (when no literal starts with a space). Where the bytes are not well-formed UTF-8 the
- * scan goes on character by character as the lead bytes say (pf_walk, also the whole scan
- * without SSE2), so the positions are the same whatever the text. */
+ * spaces (when no literal starts with a space); inside words, where only the few literals
+ * looked for anywhere can start, only the positions an AVX2 filter of their next 4 bytes lets
+ * through (when the CPU has AVX2). It first notes the positions worth a lookup (a tight loop
+ * without calls or unpredictable branches), then looks those up, and reports its hits from a
+ * buffer a few blocks at a time, in order. Where the bytes are not well-formed UTF-8 the scan
+ * goes on character by character as the lead bytes say (pf_walk, also the whole scan without
+ * SSE2), so the positions and the order of the hits are the same whatever the text. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +100,10 @@ struct bp_prefilter {
      * next 4 bytes may start one of its literals (inword 1: by the tables below; 0: group
      * PF_ANY is empty, none is; -1: every one is, as lm and lm4 say) */
     int inword;
-    /* the literals of group PF_ANY in 8 buckets (bit b: bucket b); byte k of a position's
-     * 4 may start one of bucket b if bit b is set in lo[k][its low 4 bits] and hi[k][its high
-     * 4 bits] (each table twice, for the two halves of an AVX2 register) */
+    /* the literals of group PF_ANY in 8 buckets (bit b: bucket b); the 4 bytes of a position
+     * may start one of bucket b if for each byte k of them bit b is set in tlo[k][its low 4
+     * bits] and thi[k][its high 4 bits] (each table twice, for the two halves of an AVX2
+     * register) */
     uint8_t tlo[4][32], thi[4][32];
     /* most distinct literals that can start at one position (of one group, every one has
      * another length): the room the scan's hit buffer keeps before each position */
@@ -593,7 +598,8 @@ __attribute__((target("avx2"))) static uint64_t pf_inword64(const bp_prefilter_t
             acc = _mm256_and_si256(acc, _mm256_and_si256(_mm256_shuffle_epi8(tl, lo),
                                                          _mm256_shuffle_epi8(th, hi)));
         }
-        uint32_t none = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(acc, _mm256_setzero_si256()));
+        __m256i zero = _mm256_cmpeq_epi8(acc, _mm256_setzero_si256());
+        uint32_t none = (uint32_t)_mm256_movemask_epi8(zero);
         m |= (uint64_t)~none << (32 * h);
     }
     return m;

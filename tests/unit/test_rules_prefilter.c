@@ -224,7 +224,9 @@ TEST(scan_many_hits_and_lengths)
     char text[1500];
     for (int round = 0; round < 2; round++) {
         bp_prefilter_t *p = bp_prefilter_new();
-        size_t nl = round ? 160 : 40; /* 160 lengths: more than the scan's buffer keeps room for */
+        /* round 1: literals of 87 lengths, more than the scan's hit buffer keeps room for at
+         * one position (it then goes character by character) */
+        size_t nl = round ? 160 : 40;
         for (size_t k = 0; k < nl; k++) {
             /* "я", "яя", ... up to 23 letters, then "ба", "бба", ... */
             size_t n = k % 40 < 23 ? k % 40 + 1 : k % 40 - 21;
@@ -245,7 +247,8 @@ TEST(scan_many_hits_and_lengths)
         CHECK_INT(bp_prefilter_build(p), 0);
         size_t len = 0;
         for (int j = 0; j < 300; j++)
-            len += (size_t)sprintf(text + len, "%s", j % 50 == 49 ? " " : j % 97 == 5 ? "ббба" : "я");
+            len += (size_t)sprintf(text + len, "%s",
+                                   j % 50 == 49 ? " " : j % 97 == 5 ? "ббба" : "я");
         for (int j = 0; j < 120; j++)
             text[len++] = j % 60 == 59 ? ' ' : 'x';
         hitlist_t got = {0}, want = {0};
