@@ -56,7 +56,9 @@ typedef struct pf_ent {
     uint32_t len, off;
     uint32_t ids, nids;
 } pf_ent_t;
-typedef struct pf_slot { uint64_t key; uint32_t first, count; } pf_slot_t; /* p->ents */
+/* A bucket: its literals are the bytes [from, to) of p->ents (offsets, not indexes: the scan
+ * adds them without a multiply). */
+typedef struct pf_slot { uint64_t key; uint32_t from, to; } pf_slot_t;
 
 #define PF_NK 6
 #define PF_K4 3 /* index of the 4-byte keys */
@@ -65,7 +67,7 @@ typedef struct pf_slot { uint64_t key; uint32_t first, count; } pf_slot_t; /* p-
 static const size_t pf_klens[PF_NK] = {1, 2, 3, 4, 6, 8};
 
 typedef struct pf_table {
-    pf_slot_t *slots;      /* open addressing; count 0 = empty */
+    pf_slot_t *slots;      /* open addressing; to 0 = empty */
     uint32_t mask;
     unsigned shift;        /* 64 - log2(slots) */
     size_t nkeys;
@@ -282,9 +284,10 @@ static int pf_build_group(bp_prefilter_t *p, int gi, size_t first, size_t end)
                     p->lm[pf_lead2(kb[0], (unsigned char)b2)] |= (uint16_t)((1u << ki) << lmshift);
             }
             uint32_t s = pf_slot0(key, t->shift);
-            while (t->slots[s].count)
+            while (t->slots[s].to)
                 s = (s + 1) & t->mask;
-            t->slots[s] = (pf_slot_t){key, (uint32_t)j, (uint32_t)(e - j)};
+            t->slots[s] = (pf_slot_t){key, (uint32_t)(j * sizeof *ents),
+                                      (uint32_t)(e * sizeof *ents)};
             j = e;
         }
     }
@@ -423,31 +426,35 @@ static void pf_flush(const bp_prefilter_t *p, const pf_hit_t *h, size_t n, bp_pr
 }
 
 /* Looks up every literal of group g that starts at text[i] (word: the next 8 bytes, zero
- * beyond the text's end; avail bytes left; m2: the group's byte of p->lm, not 0, or the key
- * lengths to look up (bit ki) if its lm4 was consulted already); appends
- * the ones there to hits (*nh of them, room for p->maxhere more), or calls back their ids
- * if hits is NULL. */
+ * beyond the text's end; avail bytes left; kavail: avail, or SIZE_MAX where avail is known to
+ * be over 8, so that the key lengths need no check; m2: the group's byte of p->lm, not 0, or
+ * the key lengths to look up (bit ki) if its lm4 was consulted already); appends the ones
+ * there to hits (*nh of them, room for p->maxhere more), or calls back their ids if hits is
+ * NULL. */
 static inline __attribute__((always_inline)) void
 pf_probe(const bp_prefilter_t *p, const pf_group_t *g, const char *text, size_t i, uint64_t word,
-         size_t avail, unsigned m2, bp_prefilter_cb cb, void *ctx, pf_hit_t *hits, size_t *nh)
+         size_t avail, size_t kavail, unsigned m2, bp_prefilter_cb cb, void *ctx, pf_hit_t *hits,
+         size_t *nh)
 {
     unsigned m = m2 & ~PF_LONG; /* (m2 from pf_visit_block: its long keys told already) */
-    if ((m2 & PF_LONG) && avail >= 4)
+    if ((m2 & PF_LONG) && kavail >= 4)
         m |= g->lm4[pf_hash(word & p->kmask[PF_K4], PF_NK, 64 - PF_LM4_BITS)];
     while (m) {
         int ki = __builtin_ctz(m);
         m &= m - 1;
         const pf_table_t *t = &g->t[ki];
-        if (pf_klens[ki] > avail)
+        if (pf_klens[ki] > kavail)
             break;
         uint64_t key = word & p->kmask[ki];
         uint32_t s = pf_slot0(key, t->shift);
-        while (t->slots[s].count && t->slots[s].key != key)
+        while (t->slots[s].to && t->slots[s].key != key)
             s = (s + 1) & t->mask;
-        if (!t->slots[s].count)
+        if (!t->slots[s].to)
             continue;
         /* by length: the ones too long for the rest of the text come last */
-        for (const pf_ent_t *e = p->ents + t->slots[s].first, *end = e + t->slots[s].count;
+        const char *ents = (const char *)p->ents;
+        for (const pf_ent_t *e = (const pf_ent_t *)(ents + t->slots[s].from),
+                            *end = (const pf_ent_t *)(ents + t->slots[s].to);
              e < end && e->len <= avail; e++) {
             if ((word & e->hmask) != e->head)
                 continue;
@@ -465,16 +472,18 @@ pf_probe(const bp_prefilter_t *p, const pf_group_t *g, const char *text, size_t 
 }
 
 /* Looks up both groups at text[i]: m is p->lm of the position, its high byte (PF_WS) already
- * cleared where it is no word start; s points at text[i] or at a zero-padded copy of it. */
+ * cleared where it is no word start; s points at text[i] or at a zero-padded copy of it;
+ * full: more than 8 bytes are left. */
 static inline __attribute__((always_inline)) void
 pf_visit(const bp_prefilter_t *p, const char *text, size_t len, size_t i, const unsigned char *s,
-         unsigned m, bp_prefilter_cb cb, void *ctx, pf_hit_t *hits, size_t *nh)
+         int full, unsigned m, bp_prefilter_cb cb, void *ctx, pf_hit_t *hits, size_t *nh)
 {
     uint64_t word = pf_load8(s);
+    size_t kavail = full ? SIZE_MAX : len - i;
     if (m & 0xFF)
-        pf_probe(p, &p->g[PF_ANY], text, i, word, len - i, m & 0xFF, cb, ctx, hits, nh);
+        pf_probe(p, &p->g[PF_ANY], text, i, word, len - i, kavail, m & 0xFF, cb, ctx, hits, nh);
     if (m >> 8)
-        pf_probe(p, &p->g[PF_WS], text, i, word, len - i, m >> 8, cb, ctx, hits, nh);
+        pf_probe(p, &p->g[PF_WS], text, i, word, len - i, kavail, m >> 8, cb, ctx, hits, nh);
 }
 
 /* The lm entry of the two bytes at s. */
@@ -518,11 +527,11 @@ static void pf_walk(const bp_prefilter_t *p, const char *text, size_t len, size_
         if (!m)
             continue;
         if (len - i >= 8) {
-            pf_visit(p, text, len, i, u + i, m, cb, ctx, NULL, NULL);
+            pf_visit(p, text, len, i, u + i, 0, m, cb, ctx, NULL, NULL);
         } else {
             unsigned char w[8] = {0};
             memcpy(w, u + i, len - i);
-            pf_visit(p, text, len, i, w, m, cb, ctx, NULL, NULL);
+            pf_visit(p, text, len, i, w, 0, m, cb, ctx, NULL, NULL);
         }
     }
 }
@@ -669,12 +678,13 @@ pf_block(const char *text, size_t len, size_t base, const unsigned char *s, unsi
 }
 
 /* Looks up the positions pos of the block at text[base] (s: its bytes, readable 8 bytes
- * further, zero beyond the text's end), both groups at the word starts among them, the
+ * further, zero beyond the text's end; full: the text goes on 8 bytes past it, at least),
+ * both groups at the word starts among them, the
  * anywhere group at the others; appends the literals found to hits (nh of them, reported
  * first when more than lim). Returns the new nh. */
 static inline __attribute__((always_inline)) size_t
 pf_visit_block(const bp_prefilter_t *p, const uint16_t *lm, const char *text, size_t len,
-               size_t base, const unsigned char *s, uint64_t pos, uint64_t starts,
+               size_t base, const unsigned char *s, int full, uint64_t pos, uint64_t starts,
                pf_hit_t *hits, size_t nh, size_t lim, bp_prefilter_cb cb, void *ctx)
 {
     /* first the positions where some literal may start (a tight loop), then those; the
@@ -702,7 +712,7 @@ pf_visit_block(const bp_prefilter_t *p, const uint16_t *lm, const char *text, si
             pf_flush(p, hits, nh, cb, ctx);
             nh = 0;
         }
-        pf_visit(p, text, len, base + j, s + j, m, cb, ctx, hits, &nh);
+        pf_visit(p, text, len, base + j, s + j, full, m, cb, ctx, hits, &nh);
     }
     return nh;
 }
@@ -724,7 +734,7 @@ static void pf_scan_blocks(const bp_prefilter_t *p, const char *text, size_t len
     for (; len - base >= 72; base += 64) {
         if (pf_block(text, len, base, u + base, 64, skip_space, &c, &pos, &starts) < 0)
             goto walk;
-        nh = pf_visit_block(p, lm, text, len, base, u + base, pos, starts, hits, nh, lim, cb,
+        nh = pf_visit_block(p, lm, text, len, base, u + base, 1, pos, starts, hits, nh, lim, cb,
                             ctx);
     }
     /* the rest (under 72 bytes) from a zero-padded copy */
@@ -735,7 +745,7 @@ static void pf_scan_blocks(const bp_prefilter_t *p, const char *text, size_t len
         size_t n = len - base < 64 ? len - base : 64;
         if (pf_block(text, len, base, tail + off, (unsigned)n, skip_space, &c, &pos, &starts) < 0)
             goto walk;
-        nh = pf_visit_block(p, lm, text, len, base, tail + off, pos, starts, hits, nh, lim, cb,
+        nh = pf_visit_block(p, lm, text, len, base, tail + off, 0, pos, starts, hits, nh, lim, cb,
                             ctx);
     }
     pf_flush(p, hits, nh, cb, ctx);
