@@ -414,17 +414,6 @@ static inline uint64_t pf_load8(const void *s)
 typedef struct pf_hit { size_t pos; const pf_ent_t *ent; } pf_hit_t;
 #define PF_HITS 128
 
-/* Calls back every id of each of the n hits h, in order. */
-static void pf_flush(const bp_prefilter_t *p, const pf_hit_t *h, size_t n, bp_prefilter_cb cb,
-                     void *ctx)
-{
-    for (const pf_hit_t *end = h + n; h < end; h++) {
-        const pf_ent_t *e = h->ent;
-        for (const int *id = p->ids + e->ids, *idend = id + e->nids; id < idend; id++)
-            cb(ctx, *id, h->pos);
-    }
-}
-
 /* Looks up every literal of group g that starts at text[i] (word: the next 8 bytes, zero
  * beyond the text's end; avail bytes left; kavail: avail, or SIZE_MAX where avail is known to
  * be over 8, so that the key lengths need no check; m2: the group's byte of p->lm, not 0, or
@@ -537,6 +526,17 @@ static void pf_walk(const bp_prefilter_t *p, const char *text, size_t len, size_
 }
 
 #ifdef __SSE2__
+/* Calls back every id of each of the n hits h, in order. */
+static void pf_flush(const bp_prefilter_t *p, const pf_hit_t *h, size_t n, bp_prefilter_cb cb,
+                     void *ctx)
+{
+    for (const pf_hit_t *end = h + n; h < end; h++) {
+        const pf_ent_t *e = h->ent;
+        for (const int *id = p->ids + e->ids, *idend = id + e->nids; id < idend; id++)
+            cb(ctx, *id, h->pos);
+    }
+}
+
 /* The masks of 64 bytes the scan needs (bit j for byte j). */
 typedef struct pf_masks {
     uint64_t cont;  /* continuation bytes 0x80..0xBF */
