@@ -118,63 +118,88 @@ static int ref_alnum(const unsigned char *t, size_t i, size_t len)
            (cp >= 0x400 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x52F);
 }
 
+/* The plain search: every literal at every character start the walk by lead bytes reaches
+ * (a word-start literal only where the character before is not surely a letter or digit), in
+ * the order the prefilter promises: by position; at one position the literals looked for
+ * anywhere first, then the word-start ones, each by length, copies in the order added. */
+static void plain_search(char lits[][48], const int *ws, size_t nl, const char *text, size_t len,
+                         hitlist_t *want)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    int inword = 0;
+    for (size_t i = 0; i < len;) {
+        size_t step = u[i] < 0xC0 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
+        int alnum = ref_alnum(u, i, len), start = !inword || !alnum;
+        inword = alnum;
+        /* the ones here, as (word start, length, index) in one sortable number */
+        uint64_t here[300];
+        size_t nh = 0;
+        for (size_t k = 0; k < nl; k++) {
+            size_t n = strlen(lits[k]);
+            /* a literal opening with a non-letter is looked for where one stands */
+            int kws = ws[k] || !ref_alnum((const unsigned char *)lits[k], 0, n);
+            if (n <= len - i && memcmp(text + i, lits[k], n) == 0 && (!kws || start))
+                here[nh++] = (uint64_t)kws << 40 | (uint64_t)n << 20 | k;
+        }
+        qsort(here, nh, sizeof *here, u64_cmp);
+        for (size_t h = 0; h < nh; h++)
+            collect_all(want, (int)(here[h] & 0xFFFFF), i);
+        i += step;
+    }
+}
+
+/* Random literals and texts of small alphabets, so that literals share prefixes, have copies
+ * and occur often; texts of up to ~700 bytes, so that they span several of the scan's blocks
+ * of 64 bytes and end anywhere in one; some rounds with bytes that are not well-formed UTF-8
+ * (stray continuation bytes, cut sequences), where the scan goes on without its blocks. */
 TEST(scan_matches_plain_search)
 {
     static const char *alpha[] = {"а", "б", "р", "я", "ё", "a", "b", "z", "1", " ", ".", "#",
-                                  ":", "(", "é", "ґ", "\xD2\x82", "中", "😀", "_"};
+                                  ":", "(", "é", "ґ", "\xD2\x82", "中", "😀", "_",
+                                  /* not well-formed */
+                                  "\x80", "\xD0", "\xE2\x80", "\xF0\x9F\x98", "\xBF\xBF"};
     const size_t na = sizeof alpha / sizeof alpha[0];
     uint32_t seed = 777;
 #define RND() (seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7FFF)
     int bad = 0;
-    for (int round = 0; round < 40 && !bad; round++) {
+    for (int round = 0; round < 60 && !bad; round++) {
         bp_prefilter_t *p = bp_prefilter_new();
         size_t nl = 1 + RND() % 300;
         char lits[300][48];
         int ws[300];
+        /* a third of the rounds with every letter, half of those with the broken bytes too */
+        size_t nalpha = round % 3 ? 8 : round % 6 ? na - 5 : na;
         for (size_t k = 0; k < nl; k++) {
             size_t parts = 1 + RND() % 7, n = 0;
-            /* small alphabets per round, so that literals share prefixes and occur often */
             for (size_t j = 0; j < parts; j++) {
-                const char *a = alpha[RND() % (round % 3 ? 8 : na)];
+                const char *a = alpha[RND() % (round % 3 ? 8 : na - 5)];
                 memcpy(lits[k] + n, a, strlen(a));
                 n += strlen(a);
             }
             lits[k][n] = 0;
             ws[k] = RND() % 2;
+            if (round % 10 >= 8) /* rounds with one group only */
+                ws[k] = round % 10 == 8;
             int rc = ws[k] ? bp_prefilter_add_word_start(p, lits[k], n, (int)k)
                            : bp_prefilter_add(p, lits[k], n, (int)k);
             CHECK_INT(rc, 0);
         }
         CHECK_INT(bp_prefilter_build(p), 0);
         for (int t = 0; t < 50 && !bad; t++) {
-            char text[400];
-            size_t len = 0, parts = RND() % 60;
+            char text[4 * 180];
+            size_t len = 0, parts = RND() % (t % 2 ? 60 : 180);
             for (size_t j = 0; j < parts; j++) {
-                const char *a = alpha[RND() % (round % 3 ? 8 : na)];
+                /* the broken bytes rarely, so that whole blocks before them are well-formed */
+                size_t from = nalpha;
+                if (nalpha == na && RND() % 8)
+                    from = na - 5;
+                const char *a = alpha[RND() % from];
                 memcpy(text + len, a, strlen(a));
                 len += strlen(a);
             }
             hitlist_t got = {0}, want = {0};
             bp_prefilter_scan(p, text, len, collect_all, &got);
-            const unsigned char *u = (const unsigned char *)text;
-            int inword = 0;
-            for (size_t i = 0; i < len;) {
-                size_t step = u[i] < 0xC0 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
-                int alnum = ref_alnum(u, i, len), start = !inword || !alnum;
-                inword = alnum;
-                for (size_t k = 0; k < nl; k++) {
-                    size_t n = strlen(lits[k]);
-                    /* a literal opening with a non-letter is looked for where one stands */
-                    int kws = ws[k] || !ref_alnum((const unsigned char *)lits[k], 0, n);
-                    if (n <= len - i && memcmp(text + i, lits[k], n) == 0 && (!kws || start))
-                        collect_all(&want, (int)k, i);
-                }
-                i += step;
-            }
-            if (got.n)
-                qsort(got.v, got.n, sizeof *got.v, u64_cmp);
-            if (want.n)
-                qsort(want.v, want.n, sizeof *want.v, u64_cmp);
+            plain_search(lits, ws, nl, text, len, &want);
             if (got.n != want.n || (got.n && memcmp(got.v, want.v, got.n * sizeof *got.v))) {
                 fprintf(stderr, "    round %d: %zu hits, the plain search %zu, in \"%.*s\"\n", round,
                         got.n, want.n, (int)len, text);
@@ -187,6 +212,55 @@ TEST(scan_matches_plain_search)
     }
 #undef RND
     CHECK_INT(bad, 0);
+}
+
+/* More hits than the scan buffers between two reports, literals of more lengths than it
+ * keeps room for at one position (it then goes character by character), literals longer
+ * than 16 bytes: the same as the plain search, in the same order. */
+TEST(scan_many_hits_and_lengths)
+{
+    static char lits[200][48];
+    int ws[200];
+    char text[1500];
+    for (int round = 0; round < 2; round++) {
+        bp_prefilter_t *p = bp_prefilter_new();
+        /* round 1: literals of 87 lengths, more than the scan's hit buffer keeps room for at
+         * one position (it then goes character by character) */
+        size_t nl = round ? 160 : 40;
+        for (size_t k = 0; k < nl; k++) {
+            /* "я", "яя", ... up to 23 letters, then "ба", "бба", ... */
+            size_t n = k % 40 < 23 ? k % 40 + 1 : k % 40 - 21;
+            const char *c = k % 40 < 23 ? "я" : "б";
+            size_t len = 0;
+            for (size_t j = 0; j < n && len + 4 < sizeof lits[k]; j++)
+                len += (size_t)sprintf(lits[k] + len, "%s", c);
+            if (k % 40 >= 23)
+                len += (size_t)sprintf(lits[k] + len, "а");
+            if (k >= 40) /* the other lengths: ASCII runs of 'x' */
+                len = (size_t)sprintf(lits[k], "%.*s", (int)(k - 40 + 1) % 47 + 1,
+                                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+            ws[k] = (int)(k % 3 == 0);
+            CHECK_INT(ws[k] ? bp_prefilter_add_word_start(p, lits[k], len, (int)k)
+                            : bp_prefilter_add(p, lits[k], len, (int)k),
+                      0);
+        }
+        CHECK_INT(bp_prefilter_build(p), 0);
+        size_t len = 0;
+        for (int j = 0; j < 300; j++)
+            len += (size_t)sprintf(text + len, "%s",
+                                   j % 50 == 49 ? " " : j % 97 == 5 ? "ббба" : "я");
+        for (int j = 0; j < 120; j++)
+            text[len++] = j % 60 == 59 ? ' ' : 'x';
+        hitlist_t got = {0}, want = {0};
+        bp_prefilter_scan(p, text, len, collect_all, &got);
+        plain_search(lits, ws, nl, text, len, &want);
+        CHECK(want.n > 1000);
+        CHECK_INT(got.n, want.n);
+        CHECK(got.n == want.n && memcmp(got.v, want.v, got.n * sizeof *got.v) == 0);
+        free(got.v);
+        free(want.v);
+        bp_prefilter_free(p);
+    }
 }
 
 /* The C check of a case ending reads keys built from the endings' alternation; it must say
@@ -515,6 +589,7 @@ int main(void)
     RUN(shared_literals_and_utf8);
     RUN(many_literals);
     RUN(scan_matches_plain_search);
+    RUN(scan_many_hits_and_lengths);
     RUN(ending_keys_match_the_alternation);
     RUN(find_matches_memmem);
     RUN(literal_extraction);
