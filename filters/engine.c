@@ -110,6 +110,9 @@ void bp_engine_free(bp_engine_t *e)
     bp_buf_free(&e->cstrs);
     bp_buf_free(&e->terms);
     bp_buf_free(&e->checks);
+    free(e->needix);
+    free(e->xat);
+    bp_buf_free(&e->xgate);
     free(e->term_at);
     free(e);
 }

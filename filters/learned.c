@@ -696,7 +696,6 @@ static inline uint64_t lw_stem_hash(const char *t, size_t s, size_t e, size_t li
 static void lw_window(const bp_engine_t *e, const bp_learned_opts_t *o, int brand, size_t *pw0,
                       size_t *pw1)
 {
-    const bp_rules_t *r = e->r;
     const bp_result_t *res = &e->res;
     const bp_hit_t *h = res->hits;
     size_t w0 = 0, w1 = e->nwords; /* [w0, w1) */
@@ -708,7 +707,7 @@ static void lw_window(const bp_engine_t *e, const bp_learned_opts_t *o, int bran
     int lo = 1 << 30, hi = -1, first_w = -1;
     for (size_t i = 0; i < res->nhits; i++) {
         if (!is_brand_kind(BP_MF_KIND(e->mf[h[i].m])) || !hit_valid(&h[i]) ||
-            r->m[h[i].m].owner != brand)
+            h[i].owner != brand)
             continue;
         int key = o->scope == BP_LS_CLAUSE ? h[i].clause : h[i].sentence;
         if (key < lo)
@@ -800,7 +799,6 @@ static inline int lw_word_tok(const char *t, size_t len, const bp_word_t *wd, in
 static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int brand,
                         uint64_t h_o, lw_win_t *W)
 {
-    const bp_rules_t *r = e->r;
     const bp_result_t *res = &e->res;
     const bp_hit_t *h = res->hits;
     const char *t = e->norm.text;
@@ -861,7 +859,7 @@ static void lw_tokenize(const bp_engine_t *e, const bp_learned_opts_t *o, int br
             k->s = "<o>"; /* or "<b>": lw_str, lw_h */
             k->len = 3;
             k->h = h_o;
-            k->owner = r->m[h[hb].m].owner;
+            k->owner = h[hb].owner;
         } else if (wd->s > 0 && t[wd->s - 1] == '@') {
             k->s = "@";
             k->len = 1;

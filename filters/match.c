@@ -22,6 +22,7 @@ static int match_push(bp_engine_t *e, int mi, size_t s, size_t en)
     bp_hit_t *h = &res->hits[res->nhits++];
     memset(h, 0, sizeof *h);
     h->m = mi;
+    h->owner = (int)e->ms[mi].owner;
     h->s = (uint32_t)s;
     h->e = (uint32_t)en;
     h->negator = h->intens = h->softener = h->target = -1;
@@ -284,6 +285,45 @@ static int match_term(const bp_rules_t *r, const char *t, size_t len, size_t pos
 
 /* ---- lexicon phrases checked in C ---- */
 
+/* Lays out every brand's exclusion literals in e->xgate (see ruleset.h), so that a brand hit
+ * checks them without touching the brand. Returns 0 or -1 (no memory). */
+static int match_prepare_exclusions(bp_engine_t *e)
+{
+    const bp_rules_t *r = e->r;
+    bp_buf_init(&e->xgate, 0);
+    e->xat = malloc((r->nbrands + 1) * sizeof *e->xat);
+    if (!e->xat)
+        return -1;
+    for (size_t bi = 0; bi < r->nbrands; bi++) {
+        const bp_brand_t *b = &r->brands[bi];
+        e->xat[bi] = UINT32_MAX;
+        if (!b->nexclude)
+            continue;
+        e->xat[bi] = (uint32_t)e->xgate.len;
+        size_t nx = b->nexclude < 65535 ? b->nexclude : 65535;
+        unsigned char head[2] = {(unsigned char)(nx & 0xFF), (unsigned char)(nx >> 8)};
+        if (bp_buf_append(&e->xgate, (const char *)head, 2) < 0)
+            return -1;
+        for (size_t x = 0; x < nx; x++) {
+            size_t nl = b->exclude_nlits[x];
+            for (size_t k = 0; k < nl; k++)
+                if (strlen(b->exclude_lits[x][k]) > 255)
+                    nl = 0; /* too long for its length byte: the exclusion always runs */
+            if (nl > 255)
+                nl = 0;
+            if (bp_buf_putc(&e->xgate, (char)nl) < 0)
+                return -1;
+            for (size_t k = 0; k < nl; k++) {
+                size_t l = strlen(b->exclude_lits[x][k]);
+                if (bp_buf_putc(&e->xgate, (char)l) < 0 ||
+                    bp_buf_append(&e->xgate, b->exclude_lits[x][k], l) < 0)
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* The length of a term program (bp_regex_from_term). */
 static size_t term_prog_len(const unsigned char *pg)
 {
@@ -317,14 +357,32 @@ int bp_match_prepare(bp_engine_t *e)
         if (nw > 0)
             e->mf[i] = (unsigned char)((e->mf[i] & ~BP_MF_SIMPLE) | BP_SIMPLE_PHRASE);
     }
-    /* the block is complete: point each matcher's record at its bytes */
+    if (match_prepare_exclusions(e) < 0)
+        goto nomem;
+    /* the block is complete: point each matcher's record at its bytes; its needs' presence
+     * indexes go to one array (an alternation of more than 255 words is not checked first) */
+    size_t nix = 0;
+    for (size_t i = 0; i < r->nm; i++)
+        nix += r->m[i].nneed + (r->m[i].nany <= 255 ? r->m[i].nany : 0);
+    e->needix = malloc((nix + 1) * sizeof *e->needix);
+    if (!e->needix)
+        goto nomem;
+    nix = 0;
     for (size_t i = 0; i < r->nm; i++) {
+        const bp_matcher_t *m = &r->m[i];
+        struct bp_mstate *st = &e->ms[i];
         int simple = e->mf[i] & BP_MF_SIMPLE;
-        e->ms[i].c = simple >= BP_SIMPLE_PHRASE
-                         ? (const unsigned char *)e->checks.data + at[i]
-                         : NULL;
-        e->ms[i].litlen = r->m[i].litlen;
-        e->ms[i].needs = r->m[i].nneed || r->m[i].nany;
+        st->c = simple >= BP_SIMPLE_PHRASE ? (const unsigned char *)e->checks.data + at[i]
+                                           : NULL;
+        st->litlen = m->litlen;
+        st->owner = (uint32_t)m->owner;
+        st->need_off = (uint32_t)nix;
+        st->nneed = m->need_idx ? (uint8_t)m->nneed : 0;
+        st->nany = m->any_idx && m->nany <= 255 ? (uint8_t)m->nany : 0;
+        for (size_t k = 0; k < st->nneed; k++)
+            e->needix[nix++] = m->need_idx[k];
+        for (size_t k = 0; k < st->nany; k++)
+            e->needix[nix++] = m->any_idx[k];
     }
     free(at);
     return 0;
@@ -449,17 +507,18 @@ static int match_present(bp_engine_t *e, const bp_norm_t *n, uint32_t idx)
     return e->present[idx] == e->gen;
 }
 
-/* Whether the words m needs are in the text of this pass: each of its needs, and one of its
- * alternatives when it has some. */
-static int match_needs_met(bp_engine_t *e, const bp_norm_t *n, const bp_matcher_t *m)
+/* Whether the words a matcher needs are in the text of this pass (st: its record): each of its
+ * needs, and one of its alternatives when it has some. */
+static int match_needs_met(bp_engine_t *e, const bp_norm_t *n, const struct bp_mstate *st)
 {
-    for (size_t k = 0; k < m->nneed; k++)
-        if (!match_present(e, n, m->need_idx[k]))
+    const uint32_t *ix = e->needix + st->need_off;
+    for (size_t k = 0; k < st->nneed; k++)
+        if (!match_present(e, n, ix[k]))
             return 0;
-    for (size_t k = 0; k < m->nany; k++)
-        if (match_present(e, n, m->any_idx[k]))
+    for (size_t k = 0; k < st->nany; k++)
+        if (match_present(e, n, ix[st->nneed + k]))
             return 1;
-    return m->nany == 0;
+    return st->nany == 0;
 }
 
 /* Which matchers a step of a pass runs: brand kinds or the lexicon's. Brands go first so
@@ -520,7 +579,7 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
                 st->gen = e->gen;
                 st->last_end = 0;
                 /* a phrase runs only if each of its other words is somewhere in the text */
-                st->done = st->needs && !match_needs_met(e, n, &r->m[mi]);
+                st->done = (st->nneed || st->nany) && !match_needs_met(e, n, st);
             }
             if (st->done || pos < st->last_end)
                 continue;
@@ -583,7 +642,8 @@ static int match_pass_run(bp_engine_t *e, const bp_norm_t *n, int phase)
         if (!match_phase_has(e, e->cand[i], phase))
             continue;
         /* a word it needs is not in the text: no match anywhere */
-        int absent = e->prefilter && (m->nneed || m->nany) && !match_needs_met(e, n, m);
+        const struct bp_mstate *st = &e->ms[e->cand[i]];
+        int absent = e->prefilter && (st->nneed || st->nany) && !match_needs_met(e, n, st);
         if (!absent && match_scan(e, e->cand[i], NULL, m->re, n->text, n->len, match_push) < 0)
             return -1;
     }
@@ -645,27 +705,31 @@ static int match_exclude(bp_engine_t *e, const bp_norm_t *n, size_t first)
     const bp_rules_t *r = e->r;
     for (size_t i = first; i < e->res.nhits; i++) {
         bp_hit_t *h = &e->res.hits[i];
-        if (BP_MF_KIND(e->mf[h->m]) > BP_MK_HANDLE || (h->flags & BP_HF_EXCLUDED))
+        if (BP_MF_KIND(e->mf[h->m]) > BP_MK_HANDLE || (h->flags & BP_HF_EXCLUDED) ||
+            e->xat[h->owner] == UINT32_MAX)
             continue;
-        const bp_matcher_t *m = &r->m[h->m];
-        const bp_brand_t *b = &r->brands[m->owner];
-        if (!b->nexclude)
-            continue;
+        const unsigned char *g = (const unsigned char *)e->xgate.data + e->xat[h->owner];
+        size_t nx = (size_t)g[0] | (size_t)g[1] << 8;
+        g += 2;
         e->nxs = 0;
-        for (size_t x = 0; x < b->nexclude; x++) {
+        for (size_t x = 0; x < nx; x++) {
             /* none of its literals in the text: it cannot match (without the prefilter, for
              * tests, every exclusion runs) */
-            int maybe = !e->prefilter || b->exclude_nlits[x] == 0;
-            for (size_t k = 0; k < b->exclude_nlits[x] && !maybe; k++)
-                maybe = bp_match_find(n->text, n->len, b->exclude_lits[x][k],
-                                      strlen(b->exclude_lits[x][k])) != NULL;
+            size_t nl = *g++;
+            int maybe = !e->prefilter || nl == 0;
+            for (size_t k = 0; k < nl; k++) {
+                size_t l = *g++;
+                maybe = maybe || bp_match_find(n->text, n->len, (const char *)g, l) != NULL;
+                g += l;
+            }
+            const bp_brand_t *b = &r->brands[h->owner];
             if (maybe && match_scan(e, -1, b->exclude_src[x], b->exclude[x], n->text, n->len,
                                     match_xpush) < 0)
                 return -1;
         }
         for (size_t j = i; j < e->res.nhits; j++) {
             bp_hit_t *o = &e->res.hits[j];
-            if (BP_MF_KIND(e->mf[o->m]) > BP_MK_HANDLE || r->m[o->m].owner != m->owner)
+            if (BP_MF_KIND(e->mf[o->m]) > BP_MK_HANDLE || o->owner != h->owner)
                 continue;
             for (size_t x = 0; x < e->nxs; x++)
                 if (e->xs[x].s < o->e && o->s < e->xs[x].e) {
@@ -923,7 +987,7 @@ int bp_match_text(bp_engine_t *e, const char *text, size_t len)
             for (size_t j = 0; j < nmain && !dup; j++) {
                 const bp_hit_t *o = &e->res.hits[j];
                 dup = BP_MF_KIND(e->mf[o->m]) <= BP_MK_HANDLE &&
-                      r->m[o->m].owner == r->m[h.m].owner && o->os < h.oe && h.os < o->oe;
+                      o->owner == h.owner && o->os < h.oe && h.os < o->oe;
             }
             if (dup)
                 continue;
@@ -948,7 +1012,7 @@ int bp_match_text(bp_engine_t *e, const char *text, size_t len)
         for (size_t j = 0; j < e->res.nhits; j++) {
             bp_hit_t *b = &e->res.hits[j];
             if (j == i || BP_MF_KIND(e->mf[b->m]) > BP_MK_HANDLE || (b->flags & BP_HF_EXCLUDED) ||
-                r->m[b->m].owner != r->m[a->m].owner || !(a->os < b->oe && b->os < a->oe))
+                b->owner != a->owner || !(a->os < b->oe && b->os < a->oe))
                 continue;
             uint32_t la = a->oe - a->os, lb = b->oe - b->os;
             if (la < lb || (la == lb && j < i)) {

@@ -170,6 +170,7 @@ struct bp_rules {
  * the original text; w0,w1: first and last word index (main text). */
 typedef struct bp_hit {
     int m;
+    int owner;      /* r->m[m].owner: the brand (brand kinds) or lexicon */
     uint32_t s, e, os, oe;
     int w0, w1;
     int clause, sentence;
@@ -247,11 +248,19 @@ struct bp_engine {
      * its literal's length, whether it needs other words */
     struct bp_mstate {
         uint32_t gen, last_end;
-        uint8_t done, needs;
-        uint16_t spare;
         uint32_t litlen;
+        uint32_t owner;    /* the matcher's brand or lexicon (copied into its hits) */
+        uint32_t need_off; /* its need and alternative presence indexes in e->needix */
+        uint8_t nneed, nany, done, spare;
         const unsigned char *c;
     } *ms;
+    /* per brand: where its exclusions' literals start in xgate (UINT32_MAX: no exclusions).
+     * There: the number of exclusions (2 bytes), then per exclusion the number of its
+     * literals (0: none known, it always runs) and each as a length byte and its bytes */
+    uint32_t *xat;
+    bp_buf_t xgate;
+    uint32_t *needix; /* per matcher (from ms[].need_off): nneed need indexes, then nany
+                       * alternative indexes, among the rule set's presence literals */
     uint32_t *present; /* per presence literal: the pass (gen) it was last seen in */
     uint32_t *looked;  /* per lazy presence literal: the pass (gen) memmem looked for it in */
     size_t nanc, capanc;

@@ -69,8 +69,8 @@ static void score_overlaps(bp_engine_t *e, const char *lang)
                 uint32_t li = h[i].e - h[i].s, lj = h[j].e - h[j].s;
                 int lose = li < lj;
                 if (li == lj) {
-                    int mi = lang && strcmp(r->lex[r->m[h[i].m].owner].language, lang) == 0;
-                    int mj = lang && strcmp(r->lex[r->m[h[j].m].owner].language, lang) == 0;
+                    int mi = lang && strcmp(r->lex[h[i].owner].language, lang) == 0;
+                    int mj = lang && strcmp(r->lex[h[j].owner].language, lang) == 0;
                     lose = mi != mj ? mj : h[j].m < h[i].m;
                 }
                 if (lose) {
@@ -160,7 +160,7 @@ static void score_assign(bp_engine_t *e, size_t t)
             int best = -1, bestd = 1 << 30;
             for (size_t k = 0; k < nbh; k++) {
                 const bp_hit_t *b = &h[bh[k]];
-                if (b->clause != th->clause || r->m[b->m].owner != res->bs[bi].brand)
+                if (b->clause != th->clause || b->owner != res->bs[bi].brand)
                     continue;
                 int d = word_dist(b, th);
                 if (d < bestd) {
@@ -188,7 +188,7 @@ static void score_assign(bp_engine_t *e, size_t t)
             for (size_t k = 0; k < nbh; k++) {
                 const bp_hit_t *b = &h[bh[k]];
                 if ((scope || b->sentence == th->sentence) && word_dist(b, th) == bestd &&
-                    r->m[b->m].owner == res->bs[bi].brand) {
+                    b->owner == res->bs[bi].brand) {
                     res->bs[bi].score += w;
                     break;
                 }
@@ -215,7 +215,7 @@ int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang
     for (size_t i = 0; i < res->nhits; i++) {
         bp_mkind_t k = BP_MF_KIND(e->mf[h[i].m]);
         if (is_brand(k) && brand_valid(&h[i])) {
-            if (!score_brand(e, r->m[h[i].m].owner, (int)i))
+            if (!score_brand(e, h[i].owner, (int)i))
                 return -1;
             e->bhits[e->nbhits++] = (uint32_t)i;
         }
