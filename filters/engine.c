@@ -112,6 +112,7 @@ void bp_engine_free(bp_engine_t *e)
     bp_buf_free(&e->checks);
     free(e->needix);
     free(e->xat);
+    free(e->bnear);
     bp_buf_free(&e->xgate);
     free(e->term_at);
     free(e);

@@ -292,10 +292,12 @@ static int match_prepare_exclusions(bp_engine_t *e)
     const bp_rules_t *r = e->r;
     bp_buf_init(&e->xgate, 0);
     e->xat = malloc((r->nbrands + 1) * sizeof *e->xat);
-    if (!e->xat)
+    e->bnear = calloc(r->nbrands + 1, 1);
+    if (!e->xat || !e->bnear)
         return -1;
     for (size_t bi = 0; bi < r->nbrands; bi++) {
         const bp_brand_t *b = &r->brands[bi];
+        e->bnear[bi] = b->near_words != 0;
         e->xat[bi] = UINT32_MAX;
         if (!b->nexclude)
             continue;
@@ -876,12 +878,9 @@ static int match_near(bp_engine_t *e)
     for (size_t i = 0; i < e->res.nhits; i++) {
         bp_hit_t *h = &e->res.hits[i];
         if (BP_MF_KIND(e->mf[h->m]) > BP_MK_HANDLE ||
-            (h->flags & (BP_HF_EXCLUDED | BP_HF_DROPPED)))
+            (h->flags & (BP_HF_EXCLUDED | BP_HF_DROPPED)) || !e->bnear[h->owner])
             continue;
-        const bp_matcher_t *m = &r->m[h->m];
-        const bp_brand_t *b = &r->brands[m->owner];
-        if (!b->near_words)
-            continue;
+        const bp_brand_t *b = &r->brands[h->owner];
         /* a hit that spells a near term itself («альфабанк» has «банк») needs no other */
         int inside = 0;
         for (size_t x = 0; x < b->nnear && !inside; x++) {

@@ -259,6 +259,7 @@ struct bp_engine {
      * literals (0: none known, it always runs) and each as a length byte and its bytes */
     uint32_t *xat;
     bp_buf_t xgate;
+    uint8_t *bnear; /* per brand: 1 if it has a NEAR condition (brands[].near_words) */
     uint32_t *needix; /* per matcher (from ms[].need_off): nneed need indexes, then nany
                        * alternative indexes, among the rule set's presence literals */
     uint32_t *present; /* per presence literal: the pass (gen) it was last seen in */
