@@ -49,11 +49,20 @@ static void score_overlaps(bp_engine_t *e, const char *lang)
     const bp_rules_t *r = e->r;
     bp_hit_t *h = e->res.hits;
     size_t n = e->res.nhits;
+    /* hits are sorted by start: those that start more than the longest hit's length before
+     * hit i cannot reach it, and lo, the first that might, only moves forward */
+    uint32_t maxlen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (h[i].e - h[i].s > maxlen)
+            maxlen = h[i].e - h[i].s;
+    size_t lo = 0;
     for (size_t i = 0; i < n; i++) {
         bp_mkind_t ki = BP_MF_KIND(e->mf[h[i].m]);
         if (is_brand(ki))
             continue;
-        for (size_t j = 0; j < n; j++) {
+        while (lo < i && h[lo].s + maxlen <= h[i].s)
+            lo++;
+        for (size_t j = lo; j < n; j++) {
             if (j == i)
                 continue;
             if (h[j].s >= h[i].e)
