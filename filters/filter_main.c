@@ -688,6 +688,8 @@ static int filter_run_files(const char *rules_dir, const char *in_path, const ch
     free(line);
     bp_buf_free(&mbuf);
     bp_post_view_free(&view);
+    /* the last buffered mentions are written inside the timed part */
+    int flushed = fflush(out);
     int64_t ms = bp_mono_ms() - t0;
     double cpu = filter_cpu_seconds() - cpu0;
     /* the CPU figure is the per-core one: on a shared machine the wall clock also counts the
@@ -696,7 +698,7 @@ static int filter_run_files(const char *rules_dir, const char *in_path, const ch
             " rejected, %.3f s (CPU %.3f s, %.0f posts per CPU second), %.0f posts/s",
             posts, mentions, alerts, bad, ms / 1000.0, cpu, cpu > 0 ? posts / cpu : 0.0,
             ms > 0 ? posts * 1000.0 / ms : 0.0);
-    if (fflush(out) != 0) {
+    if (flushed != 0) {
         bp_error("cannot write %s", out_path);
         rc = BP_EXIT_RUNTIME;
     }
