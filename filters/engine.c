@@ -113,6 +113,7 @@ void bp_engine_free(bp_engine_t *e)
     free(e->needix);
     free(e->xat);
     free(e->bnear);
+    free(e->mweight);
     bp_buf_free(&e->xgate);
     free(e->term_at);
     free(e);

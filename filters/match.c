@@ -367,7 +367,8 @@ int bp_match_prepare(bp_engine_t *e)
     for (size_t i = 0; i < r->nm; i++)
         nix += r->m[i].nneed + (r->m[i].nany <= 255 ? r->m[i].nany : 0);
     e->needix = malloc((nix + 1) * sizeof *e->needix);
-    if (!e->needix)
+    e->mweight = malloc((r->nm + 1) * sizeof *e->mweight);
+    if (!e->needix || !e->mweight)
         goto nomem;
     nix = 0;
     for (size_t i = 0; i < r->nm; i++) {
@@ -378,6 +379,7 @@ int bp_match_prepare(bp_engine_t *e)
                                            : NULL;
         st->litlen = m->litlen;
         st->owner = (uint32_t)m->owner;
+        e->mweight[i] = m->weight;
         st->need_off = (uint32_t)nix;
         st->nneed = m->need_idx ? (uint8_t)m->nneed : 0;
         st->nany = m->any_idx && m->nany <= 255 ? (uint8_t)m->nany : 0;

@@ -357,7 +357,8 @@ int bp_policy_decide(const bp_rules_t *r, bp_result_t *res, const char *author_i
         if (policy_reason(res, "negative:", num) < 0)
             return -1;
     }
-    for (size_t i = 0; i < res->nhits; i++) {
+    /* res->urgent counts exactly these hits: none, nothing to look for */
+    for (size_t i = 0; res->urgent && i < res->nhits; i++) {
         const bp_hit_t *h = &res->hits[i];
         if (r->m[h->m].kind == BP_MK_URGENT && !(h->flags & (BP_HF_DROPPED | BP_HF_NEGATED)) &&
             policy_reason(res, "urgent:", r->m[h->m].reason) < 0)

@@ -260,6 +260,7 @@ struct bp_engine {
     uint32_t *xat;
     bp_buf_t xgate;
     uint8_t *bnear; /* per brand: 1 if it has a NEAR condition (brands[].near_words) */
+    double *mweight; /* per matcher: r->m[].weight, packed for the score's loop */
     uint32_t *needix; /* per matcher (from ms[].need_off): nneed need indexes, then nany
                        * alternative indexes, among the rule set's presence literals */
     uint32_t *present; /* per presence literal: the pass (gen) it was last seen in */

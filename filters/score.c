@@ -241,7 +241,7 @@ int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang
                 res->urgent++;
             continue;
         }
-        double w = r->m[h[i].m].weight;
+        double w = e->mweight[h[i].m];
         if (neg >= 0)
             w = w > 0 ? -w : w * BP_NEGATED_NEGATIVE_FACTOR;
         /* intensifiers: each one in the window multiplies */
@@ -252,7 +252,7 @@ int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang
                 h[i].intens = in;
             h[in].flags |= BP_HF_USED;
             h[in].target = (int)i;
-            w *= r->m[h[in].m].weight;
+            w *= e->mweight[h[in].m];
             from = (size_t)in;
         }
         if (w < 0) {
@@ -261,7 +261,7 @@ int bp_score_text(bp_engine_t *e, const char *text, size_t len, const char *lang
                     h[j].s >= h[i].e) {
                     h[i].softener = (int)j;
                     h[j].flags |= BP_HF_USED;
-                    w *= r->m[h[j].m].weight;
+                    w *= e->mweight[h[j].m];
                     break;
                 }
         }
