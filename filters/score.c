@@ -163,7 +163,7 @@ static void score_assign(bp_engine_t *e, size_t t)
             after++;
     }
     if (before || after) {
-        int cmp = r->m[th->m].comparative && before && after;
+        int cmp = before && after && r->m[th->m].comparative;
         /* each brand once, by its hit nearest to the term */
         for (size_t bi = 0; bi < res->nbs; bi++) {
             int best = -1, bestd = 1 << 30;
