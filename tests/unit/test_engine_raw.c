@@ -493,10 +493,12 @@ TEST(phrase_checks_agree_with_regexes)
 }
 
 /* Brand terms of several words or segments that the engine verifies in C from their programs
- * (BP_SIMPLE_TERM) find what their regexes find: every such variant of the default pack, each
- * word declined or not, joined by separators of every kind the regex allows and some it does
- * not (too many, a dash, characters the C check does not know), glued to neighbours. */
-TEST(term_checks_agree_with_regexes)
+ * (BP_SIMPLE_TERM) against their regexes, on the rules r that E judges with: each such variant,
+ * each word declined or not, joined by separators of every kind the regex allows and some it
+ * does not (too many, a dash, characters the C check does not know), glued to neighbours.
+ * Adds to the counts; returns how many literal hits the C checks settled. */
+static unsigned long term_checks_on(const bp_rules_t *r, int *terms, int *compared,
+                                    int *mentions)
 {
     static const char *const endings[] = {"", "", "а", "у", "ом", "ами", "ы", "ов", "е", "и",
                                           "ю", "ях", "й", "x", "1", "_", "ский"};
@@ -506,21 +508,23 @@ TEST(term_checks_agree_with_regexes)
                                        ",", "1"};
     static const char *const around[] = {"", " ", "x", "_", "1", "#", "@", "\xE4\xB8\xAD", "«",
                                          "ж"};
-    bp_engine_t *off = bp_engine_new(R);
+    bp_engine_t *off = bp_engine_new(r);
     CHECK(off != NULL);
     if (!off)
-        return;
+        return 0;
     bp_engine_set_prefilter(off, 0);
     unsigned long decided = E->c_decided;
-    int terms = 0, compared = 0, mentions = 0;
-    for (size_t i = 0; i < R->nm; i++) {
+    for (size_t i = 0; i < r->nm; i++) {
         if ((E->mf[i] & BP_MF_SIMPLE) != BP_SIMPLE_TERM)
             continue;
-        terms++;
+        (*terms)++;
         for (int k = 0; k < 6; k++) {
             /* the term's words (split at spaces and dashes), declined, with separators */
             char text[1200] = "ну ", words[600];
-            snprintf(words, sizeof words, "%s", R->m[i].term);
+            snprintf(words, sizeof words, "%s", r->m[i].term);
+            size_t wl = strlen(words);
+            if (wl && (words[wl - 1] == '*' || words[wl - 1] == '!'))
+                words[wl - 1] = '\0'; /* the term's mark, not its text */
             strcat(text, around[rng(10)]);
             char *save = NULL;
             int first = 1;
@@ -533,15 +537,70 @@ TEST(term_checks_agree_with_regexes)
             }
             strcat(text, around[rng(10)]);
             strcat(text, " плохо");
-            mentions += same_with_every_regex(off, text);
-            compared++;
+            *mentions += same_with_every_regex(off, text);
+            (*compared)++;
         }
     }
     bp_engine_free(off);
+    return E->c_decided - decided;
+}
+
+TEST(term_checks_agree_with_regexes)
+{
+    int terms = 0, compared = 0, mentions = 0;
+    unsigned long decided = term_checks_on(R, &terms, &compared, &mentions);
     CHECK(terms >= 30);
     CHECK(mentions >= compared / 5); /* the plain spellings and some declined ones */
     /* most literal hits were settled in C, not handed to PCRE2 */
-    CHECK(E->c_decided - decided >= (unsigned long)compared);
+    CHECK(decided >= (unsigned long)compared);
+}
+
+/* The same for the kinds the default pack lacks: several words with '*' (any continuation,
+ * no endings) or '!' (as written), letters next to digits, a dash inside. */
+TEST(term_checks_star_bang_digits)
+{
+    char dir[] = "/tmp/bp-test-term-checks.XXXXXX", path[256];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/brands", dir);
+    CHECK(mkdir(path, 0700) == 0);
+    snprintf(path, sizeof path, "%s/brands/t.yaml", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs("brand: t\ndisplay: T\ncategory: other\n"
+          "variants: ['сова банк*', 'мега фон!', 'тест24 банк', 'кака-маркет', 'ab cd*',\n"
+          "           'зелёная лампа', 'quux 7 pay!']\n",
+          f);
+    fclose(f);
+    bp_buf_t errs = BP_BUF_INIT(0);
+    bp_rules_t *r = bp_rules_load(dir, &errs);
+    CHECK(r != NULL);
+    if (!r)
+        fprintf(stderr, "    %s\n", errs.data ? errs.data : "");
+    bp_buf_free(&errs);
+    if (r) {
+        bp_engine_t *save = E;
+        E = bp_engine_new(r);
+        int terms = 0, compared = 0, mentions = 0, star = 0;
+        for (size_t i = 0; i < r->nm; i++)
+            star += (E->mf[i] & BP_MF_SIMPLE) == BP_SIMPLE_TERM && r->m[i].prog &&
+                    (r->m[i].prog[0] & BP_TERM_STAR);
+        unsigned long decided = 0;
+        for (int round = 0; round < 20; round++)
+            decided += term_checks_on(r, &terms, &compared, &mentions);
+        CHECK(terms >= 20 * 6);
+        CHECK(star >= 2);
+        CHECK(mentions >= compared / 12); /* glued neighbours and endings spoil most */
+        CHECK(decided >= (unsigned long)compared / 3);
+        bp_engine_free(E);
+        E = save;
+        bp_rules_free(r);
+    }
+    remove(path);
+    snprintf(path, sizeof path, "%s/brands", dir);
+    rmdir(path);
+    rmdir(dir);
 }
 
 /* A mention that would pass the output buffer's cap: -1, nothing written; the same through a
@@ -586,6 +645,7 @@ int main(void)
     RUN(pattern_anchors_agree_with_regexes);
     RUN(phrase_checks_agree_with_regexes);
     RUN(term_checks_agree_with_regexes);
+    RUN(term_checks_star_bang_digits);
     RUN(output_cap);
     RUN(views_took_part);
     printf("judged %d posts, %d mentions, %d spliced, %d through a view\n", n_judged, n_mentions,
